@@ -353,15 +353,12 @@ public final class DiffusionTrainer {
                     throw new IllegalStateException("training diverged at step " + (step + 1) + ": the gradient norm is "
                             + lastGradNorm + ". Lower learning_rate (now " + config.learningRate() + ")");
                 }
-                optimizer.step(params, grads, lr);
+                optimizer.step(params, grads, lr); // also clears the gradients, which PyTorch would accumulate
                 if (step < config.emaWarmupSteps()) {
                     Tensors.copyAll(params, emaParams);
                 } else {
                     Tensors.emaUpdate(emaParams, params, Tensors.emaDecayAt(config.emaDecay(),
                             step - config.emaWarmupSteps()));
-                }
-                for (NDArray g : grads) {
-                    g.subi(g); // gradients accumulate across backward calls in PyTorch: clear them for the next step
                 }
                 return loss;
             }

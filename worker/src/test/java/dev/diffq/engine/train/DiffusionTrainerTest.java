@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DiffusionTrainerTest {
 
     static final UNetConfig TINY = new UNetConfig(8, 1, 8, new int[] {1, 2}, 1, new int[] {}, 3, 0f);
+    /** The real UNet at toy size: two levels, attention at the lower one, dropout on (reseeded per step). */
+    static final UNetConfig TINY_UNET = new UNetConfig(8, 1, 8, new int[] {1, 2}, 1, new int[] {1}, 3, 0.1f);
 
     @TempDir
     Path tmp;
@@ -49,7 +51,11 @@ class DiffusionTrainerTest {
     }
 
     static TrainConfig.Builder config(long steps) {
-        return TrainConfig.builder(TINY, "synthetic").steps(steps).batchSize(5).gradAccum(2).learningRate(5e-2)
+        return config(TINY, steps);
+    }
+
+    static TrainConfig.Builder config(UNetConfig model, long steps) {
+        return TrainConfig.builder(model, "synthetic").steps(steps).batchSize(5).gradAccum(2).learningRate(5e-2)
                 .warmupSteps(2).timesteps(50).schedule("linear").emaDecay(0.9).labelDropout(0.3)
                 .checkpointEverySteps(0).checkpointEveryMinutes(0).logEverySteps(2).device("cpu").seed(11);
     }
@@ -114,24 +120,25 @@ class DiffusionTrainerTest {
 
     @Test
     void resumingFromACheckpointReproducesTheUninterruptedRun() throws IOException {
-        TrainConfig cfg = config(8).build();
+        TrainConfig cfg = config(TINY_UNET, 8).minSnrGamma(5).objective("v").build();
         InMemoryImageDataset ds = dataset(13, 3);
+        DiffusionTrainer unetTrainer = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")));
 
         Path straightDir = tmp.resolve("straight");
         Recorder straight = new Recorder(0);
-        TrainResult s = trainer(tmp).train(cfg, ds, straightDir, straight);
+        TrainResult s = unetTrainer.train(cfg, ds, straightDir, straight);
         assertEquals(TrainResult.Status.COMPLETED, s.status());
         assertEquals(8, s.step());
 
         Path splitDir = tmp.resolve("split");
         Recorder first = new Recorder(4);
-        TrainResult a = trainer(tmp).train(cfg, ds, splitDir, first);
+        TrainResult a = unetTrainer.train(cfg, ds, splitDir, first);
         assertEquals(TrainResult.Status.CANCELLED, a.status());
         assertEquals(4, a.step());
         assertEquals(List.of(4L), first.checkpoints);
         assertTrue(first.sampleSteps.isEmpty(), "a cancelled run draws no final grid");
         Recorder second = new Recorder(0);
-        TrainResult b = trainer(tmp).train(cfg, ds, splitDir, second);
+        TrainResult b = unetTrainer.train(cfg, ds, splitDir, second);
         assertEquals(4, b.resumedFromStep());
         assertEquals(8, b.step());
 
@@ -164,6 +171,15 @@ class DiffusionTrainerTest {
             assertTrue(ms.get(i).has("grad_norm") && ms.get(i).has("images_per_sec") && ms.get(i).has("time"));
         }
         assertEquals(List.of(8L), second.sampleSteps);
+
+        // the sampler's view: a UNet with the EMA weights and the diffusion settings
+        try (LoadedModel loaded = Checkpoint.load(splitDir)) {
+            assertTrue(loaded.block() instanceof dev.diffq.engine.model.UNet);
+            assertEquals(TINY_UNET, loaded.config());
+            assertEquals(dev.diffq.engine.schedule.Objective.V, loaded.objective());
+            assertEquals(50, loaded.schedule().timesteps());
+            assertTrue(loaded.ema());
+        }
     }
 
     @Test

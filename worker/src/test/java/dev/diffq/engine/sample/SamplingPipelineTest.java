@@ -120,7 +120,7 @@ class SamplingPipelineTest {
         SampleResult again = p.run(whole, dir.resolve("b"), manager, null, null);
         SampleResult shard = p.run(whole.toBuilder().firstImageIndex(3).imageCount(2).batchSize(1).build(),
                 dir.resolve("c"), manager, null, null);
-        assertEquals("sample_u_0.png", a.images().get(0).file().getFileName().toString());
+        assertEquals("sample_cu_0.png", a.images().get(0).file().getFileName().toString());
         for (int i = 0; i < 5; i++) {
             assertArrayEquals(Files.readAllBytes(a.images().get(i).file()), Files.readAllBytes(again.images().get(i).file()));
         }

@@ -98,7 +98,9 @@ final class SpecArgs {
         a.intList("attn").ifPresent(m::addAllAttentionLevels);
         a.intValue("num-classes").ifPresent(m::setNumClasses);
         a.floatValue("dropout").ifPresent(m::setDropout);
-        t.setModel(m);
+        if (!m.build().equals(ModelConfig.getDefaultInstance())) {
+            t.setModel(m);
+        }
         a.intValue("steps").ifPresent(t::setSteps);
         a.floatValue("minutes").ifPresent(t::setMaxMinutes);
         a.intValue("batch").ifPresent(t::setBatchSize);

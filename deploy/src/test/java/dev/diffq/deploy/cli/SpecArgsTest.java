@@ -72,7 +72,8 @@ class SpecArgsTest {
     @Test
     void onlyWhatIsGivenIsSetSoTheServerFillsDefaults() {
         JobSpec spec = plan("train").spec();
-        assertEquals(JobSpec.newBuilder().setTrain(TrainSpec.newBuilder().setDataset("mnist").setModel(ModelConfig.getDefaultInstance())).build(), spec);
+        assertEquals(JobSpec.newBuilder().setTrain(TrainSpec.newBuilder().setDataset("mnist")).build(), spec);
+        assertFalse(spec.getTrain().hasModel(), "no model options, no model: the server picks the default preset");
         assertFalse(spec.hasSeed());
         assertFalse(spec.hasMaxAttempts());
     }

@@ -60,7 +60,11 @@ public final class Tensors {
         }
     }
 
-    /** Copies values of {@code src} (any device) into {@code dst}, which must have the same shape. */
+    /**
+     * Copies values of {@code src} (any device) into the existing storage of {@code dst}, which must have the same
+     * shape. (Not {@code dst.set(buffer)}: on CPU that makes the tensor borrow a Java-managed buffer instead of
+     * copying into its own memory.)
+     */
     public static void copyInto(NDArray src, NDArray dst, String what) {
         if (!src.getShape().equals(dst.getShape())) {
             throw new IllegalArgumentException(what + ": shape " + src.getShape() + " in the checkpoint but "
@@ -70,8 +74,16 @@ public final class Tensors {
             throw new IllegalArgumentException(what + ": data type " + src.getDataType() + " in the checkpoint but "
                     + dst.getDataType() + " in the model");
         }
-        dst.set(src.toByteBuffer());
+        if (src.getDevice().equals(dst.getDevice())) {
+            dst.set(ALL, src);
+        } else {
+            try (NDArray moved = src.toDevice(dst.getDevice(), true)) {
+                dst.set(ALL, moved);
+            }
+        }
     }
+
+    private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
     public static void copyAll(List<NDArray> src, List<NDArray> dst) {
         for (int i = 0; i < src.size(); i++) {

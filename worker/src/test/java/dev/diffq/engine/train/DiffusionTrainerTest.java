@@ -55,7 +55,7 @@ class DiffusionTrainerTest {
     }
 
     static TrainConfig.Builder config(UNetConfig model, long steps) {
-        return TrainConfig.builder(model, "synthetic").steps(steps).batchSize(5).gradAccum(2).learningRate(5e-2)
+        return TrainConfig.builder(model, "synthetic").steps(steps).batchSize(5).gradAccum(2).learningRate(1e-2)
                 .warmupSteps(2).timesteps(50).schedule("linear").emaDecay(0.9).labelDropout(0.3)
                 .checkpointEverySteps(0).checkpointEveryMinutes(0).logEverySteps(2).device("cpu").seed(11);
     }

@@ -103,4 +103,22 @@ class OptimizerMathTest {
             }
         }
     }
+
+    @Test
+    void copyIntoWritesTheTargetsOwnStorageAndChecksShapes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray dst = m.zeros(new ai.djl.ndarray.types.Shape(2, 2));
+            try (NDManager scratch = m.newSubManager()) {
+                NDArray src = scratch.create(new float[] {1f, 2f, 3f, 4f}, new ai.djl.ndarray.types.Shape(2, 2));
+                Tensors.copyInto(src, dst, "w");
+                src.muli(10);
+            }
+            System.gc();
+            assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, dst.toFloatArray(), 0f);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Tensors.copyInto(m.zeros(new ai.djl.ndarray.types.Shape(3)), dst, "layer.weight"));
+            assertTrue(e.getMessage().contains("layer.weight") && e.getMessage().contains("another model config"),
+                    e.getMessage());
+        }
+    }
 }

@@ -22,7 +22,6 @@ import dev.diffq.runtime.kafka.RequestLoop;
 import dev.diffq.runtime.storage.CheckpointCache;
 import dev.diffq.runtime.storage.CheckpointStore;
 import dev.diffq.runtime.storage.ObjectStore;
-import io.minio.MinioClient;
 
 /** Starts a worker from the command line (see {@link WorkerConfig#USAGE}) and stops it on SIGTERM. */
 public final class WorkerMain {
@@ -74,9 +73,8 @@ public final class WorkerMain {
         } catch (IOException e) {
             throw new UncheckedIOException("--work-dir: cannot create " + config.workDir(), e);
         }
-        MinioClient client = MinioClient.builder().endpoint(config.s3Endpoint())
-                .credentials(config.s3AccessKey(), config.s3SecretKey()).build();
-        ObjectStore store = new ObjectStore(client, config.bucket(), config.partSizeBytes(), Retry.standard());
+        ObjectStore store = ObjectStore.connect(config.s3Endpoint(), config.s3AccessKey(), config.s3SecretKey(),
+                config.bucket(), config.partSizeBytes());
         try {
             store.ensureBucket();
         } catch (IOException e) {

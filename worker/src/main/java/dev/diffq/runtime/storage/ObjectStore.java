@@ -69,8 +69,19 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public static ObjectStore connect(String endpoint, String accessKey, String secretKey, String bucket) {
-        MinioClient client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).build();
-        return new ObjectStore(client, bucket, DEFAULT_PART_SIZE, Retry.standard());
+        return connect(endpoint, accessKey, secretKey, bucket, DEFAULT_PART_SIZE);
+    }
+
+    public static ObjectStore connect(String endpoint, String accessKey, String secretKey, String bucket,
+                                      long partSize) {
+        MinioClient client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey)
+                .httpClient(SharedHttp.CLIENT, false).build();
+        return new ObjectStore(client, bucket, partSize, Retry.standard());
+    }
+
+    /** One HTTP client for every store in the JVM: building one (TLS set-up) takes seconds on a busy machine. */
+    private static final class SharedHttp {
+        static final okhttp3.OkHttpClient CLIENT = io.minio.Http.newDefaultClient();
     }
 
     public String bucket() {

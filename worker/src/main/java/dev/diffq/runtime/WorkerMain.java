@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import dev.diffq.runtime.job.AttemptLedger;
-import dev.diffq.runtime.job.BasicRequestValidator;
+import dev.diffq.runtime.job.SpecRequestValidator;
 import dev.diffq.runtime.job.JobExecutor;
 import dev.diffq.runtime.job.JobExecutorProvider;
 import dev.diffq.runtime.job.JobServices;
@@ -58,7 +58,7 @@ public final class WorkerMain {
 
     /** Starts a worker with the given executors (one for each served kind). */
     public static Worker start(WorkerConfig config, Map<JobKind, JobExecutor> executors) {
-        return start(config, executors, new BasicRequestValidator());
+        return start(config, executors, new SpecRequestValidator());
     }
 
     public static Worker start(WorkerConfig config, Map<JobKind, JobExecutor> executors, RequestValidator validator) {

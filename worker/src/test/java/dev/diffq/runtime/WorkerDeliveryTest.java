@@ -29,7 +29,9 @@ import dev.diffq.contract.Topics;
 import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobEvent.KindCase;
 import dev.diffq.proto.JobRequest;
+import dev.diffq.proto.JobSpec;
 import dev.diffq.proto.Priority;
+import dev.diffq.runtime.job.AttemptLedger;
 import dev.diffq.runtime.job.ExecutionResult;
 import dev.diffq.runtime.job.JobExecutor;
 import dev.diffq.runtime.storage.CheckpointStore;
@@ -220,13 +222,21 @@ class WorkerDeliveryTest {
     void invalidRequestFailsAtOnceWithoutRetries() throws Exception {
         ScriptedExecutor exec = new ScriptedExecutor(new ScriptedExecutor.Script(1, 1, false));
         h.start(h.config("w-invalid"), Map.of(JobKind.TRAIN, exec));
-        // a sampling spec on the training topic, and bytes that are no JobRequest at all
+        // a sampling spec on the training topic, a spec breaking a rule, and bytes that are no JobRequest at all
         h.publish(Topics.TRAIN, request("job-wrong-kind", RuntimeHarness.sampleSpec("some-train-job")));
+        JobSpec badSchedule = trainSpec(5, 0, Priority.PRIORITY_NORMAL).toBuilder()
+                .setTrain(trainSpec(5, 0, Priority.PRIORITY_NORMAL).getTrain().toBuilder().setSchedule("zigzag")).build();
+        h.publish(Topics.TRAIN, request("job-bad-schedule", badSchedule));
         h.publishRaw(Topics.TRAIN, "job-garbage", new byte[] {(byte) 0xff, 0x01, 0x02});
 
         List<JobEvent> events = h.awaitEvents("job-wrong-kind", hasFinal(), WAIT);
+        List<JobEvent> badEvents = h.awaitEvents("job-bad-schedule", hasFinal(), WAIT);
         h.awaitEvents("job-garbage", hasFinal(), WAIT);
         h.awaitAllCommitted(JobKind.TRAIN, Topics.TRAIN, WAIT);
+
+        assertEquals(List.of(KindCase.FAILED), kinds(badEvents));
+        assertTrue(badEvents.get(0).getFailed().getReason().contains("spec.train.schedule"),
+                badEvents.get(0).getFailed().getReason());
 
         assertEquals(List.of(KindCase.FAILED), kinds(events));
         assertFalse(events.get(0).getFailed().getRetryable());
@@ -234,6 +244,23 @@ class WorkerDeliveryTest {
         assertTrue(exec.calls.isEmpty());
         assertEquals("0", RuntimeHarness.header(h.dlq("job-wrong-kind").get(0), Topics.HEADER_ATTEMPTS));
         assertTrue(RuntimeHarness.header(h.dlq("job-garbage").get(0), Topics.HEADER_REASON).contains("unparseable"));
+    }
+
+    @Test
+    void jobWhoseAttemptsWereUsedUpByLostWorkersIsDeadLetteredWithoutRunning() throws Exception {
+        // three earlier attempts started and never reported back (the worker died each time)
+        h.store.putJson("jobs/job-crashy/attempts.json", new AttemptLedger.State(3, "", "w-gone", 1L));
+        ScriptedExecutor exec = new ScriptedExecutor(new ScriptedExecutor.Script(1, 1, false));
+        h.start(h.config("w-crashy"), Map.of(JobKind.TRAIN, exec));
+        h.publish(Topics.TRAIN, request("job-crashy", trainSpec(1, 0, Priority.PRIORITY_NORMAL)));
+
+        List<JobEvent> events = h.awaitEvents("job-crashy", hasFinal(), WAIT);
+        h.awaitAllCommitted(JobKind.TRAIN, Topics.TRAIN, WAIT);
+
+        assertEquals(List.of(KindCase.FAILED), kinds(events));
+        assertTrue(events.get(0).getFailed().getReason().contains("lost mid-job"), events.get(0).getFailed().getReason());
+        assertTrue(exec.calls.isEmpty());
+        assertEquals("3", RuntimeHarness.header(h.dlq("job-crashy").get(0), Topics.HEADER_ATTEMPTS));
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.diffq.contract.SpecDefaults;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobRequest;
@@ -102,6 +103,10 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             req = JobRequest.parseFrom(delivery.value() == null ? new byte[0] : delivery.value());
         } catch (InvalidProtocolBufferException e) {
             return deadLetterUnreadable("unparseable JobRequest: " + e.getMessage());
+        }
+        if (req.hasSpec() && JobKind.of(req.getSpec()).isPresent()) {
+            // requests should arrive normalized; normalizing again is a no-op then, and fills the gaps otherwise
+            req = req.toBuilder().setSpec(SpecDefaults.normalize(req.getSpec())).build();
         }
         request = req;
         WorkUnit unit = WorkUnit.of(req);

@@ -170,7 +170,12 @@ public final class CancelWatcher implements CancelSignals, AutoCloseable {
     private List<TopicPartition> partitionsOf(String topic) {
         long deadline = System.currentTimeMillis() + 30_000;
         while (true) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                infos = List.of(); // broker not reachable yet: try again until the deadline
+            }
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -81,7 +82,7 @@ public final class RequestLoop implements Runnable, ConsumerRebalanceListener {
     private final JobExecutor executor;
     private final JobServices services;
     private final Settings settings;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final ExecutorService jobThread;
     private final Retry commitRetry = new Retry(5, Duration.ofMillis(200), Duration.ofSeconds(2));
     private volatile boolean stopping;
@@ -94,12 +95,18 @@ public final class RequestLoop implements Runnable, ConsumerRebalanceListener {
     private long runsStarted;
 
     public RequestLoop(JobKind kind, JobExecutor executor, JobServices services, Settings settings) {
+        this(kind, executor, services, settings, new KafkaConsumer<>(consumerProperties(kind, settings),
+                new StringDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    /** With a given consumer (tests drive rebalances through a MockConsumer). */
+    RequestLoop(JobKind kind, JobExecutor executor, JobServices services, Settings settings,
+                Consumer<String, byte[]> consumer) {
         this.kind = kind;
         this.executor = executor;
         this.services = services;
         this.settings = settings;
-        this.consumer = new KafkaConsumer<>(consumerProperties(kind, settings), new StringDeserializer(),
-                new ByteArrayDeserializer());
+        this.consumer = consumer;
         this.jobThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "diffq-job-" + kind.label());
             t.setDaemon(true);

@@ -104,14 +104,20 @@ public final class JobRun implements Callable<JobRun.Outcome> {
         } catch (InvalidProtocolBufferException e) {
             return deadLetterUnreadable("unparseable JobRequest: " + e.getMessage());
         }
-        if (req.hasSpec() && JobKind.of(req.getSpec()).isPresent()) {
-            // requests should arrive normalized; normalizing again is a no-op then, and fills the gaps otherwise
-            req = req.toBuilder().setSpec(SpecDefaults.normalize(req.getSpec())).build();
-        }
         request = req;
         WorkUnit unit = WorkUnit.of(req);
         try {
-            List<String> problems = services.validator().problems(req, topicKind);
+            List<String> problems;
+            try {
+                if (req.hasSpec() && JobKind.of(req.getSpec()).isPresent()) {
+                    // requests arrive normalized; normalizing again is a no-op then, and fills gaps otherwise
+                    req = req.toBuilder().setSpec(SpecDefaults.normalize(req.getSpec())).build();
+                    request = req;
+                }
+                problems = services.validator().problems(req, topicKind);
+            } catch (RuntimeException e) {
+                problems = List.of("spec: cannot be checked: " + describe(e));
+            }
             if (!problems.isEmpty()) {
                 String reason = "invalid request: " + String.join("; ", problems);
                 services.events().sendAndWait(failed(reason, false));
@@ -184,7 +190,8 @@ public final class JobRun implements Callable<JobRun.Outcome> {
                 return handBack(unit, before);
             }
             throw new IllegalStateException("the executor returned stopped() although nothing asked it to stop");
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | StackOverflowError e) {
+            // LinkageError: a native library that fails to load is the job's failure too, not the runtime's
             if (ctx != null) {
                 ctx.closeProgress();
             }

@@ -261,9 +261,6 @@ public final class RequestLoop implements Runnable, ConsumerRebalanceListener {
         JobRun.Outcome outcome = awaitCurrent();
         boolean lost = currentPartitionLost;
         clearCurrent();
-        if (outcome == null) {
-            return; // gave up waiting for a run that would not stop; the next owner redoes it
-        }
         switch (outcome.action()) {
             case COMMIT -> {
                 if (!lost) {
@@ -300,14 +297,15 @@ public final class RequestLoop implements Runnable, ConsumerRebalanceListener {
                 Thread.currentThread().interrupt();
                 stopping = true;
             } catch (ExecutionException | CancellationException e) {
+                // a bug in the runtime, not the job's doing: never skip the record, deliver it again
                 log.error("{}: job run ended abnormally", kind.label(), e);
-                return null;
+                return new JobRun.Outcome(JobRun.Action.RETRY, services.retryBackoff(), "run ended abnormally: " + e);
             }
             if (System.nanoTime() > releaseDeadline) {
                 log.warn("{}: job did not stop within {} after being handed back; interrupting it", kind.label(),
                         settings.releaseTimeout());
                 currentFuture.cancel(true);
-                return null;
+                return new JobRun.Outcome(JobRun.Action.RELEASED, Duration.ZERO, "interrupted after the release timeout");
             }
             keepAlive();
         }

@@ -93,8 +93,8 @@ public interface JobContext {
 
     /**
      * Uploads the files under {@code dir} as {@code jobs/<id>/checkpoints/step-<step>/} (files first, then
-     * manifest.json, then latest.json) and emits an Artifact event of kind "checkpoint". The name
-     * manifest.json is reserved for the runtime.
+     * upload-manifest.json, then latest.json) and emits an Artifact event of kind "checkpoint". The name
+     * upload-manifest.json is reserved for the runtime; the engine's own manifest.json travels as an ordinary file.
      */
     void saveCheckpoint(long step, Path dir) throws IOException;
 

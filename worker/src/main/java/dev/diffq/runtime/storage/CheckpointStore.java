@@ -13,7 +13,7 @@ import dev.diffq.contract.ObjectKeys;
 
 /**
  * Checkpoints in the bucket: {@code jobs/<id>/checkpoints/step-<n>/...} plus {@code latest.json}.
- * Upload order makes a checkpoint visible only when complete: every file, then {@code manifest.json},
+ * Upload order makes a checkpoint visible only when complete: every file (the engine's own manifest.json among them), then {@code upload-manifest.json},
  * then {@code latest.json}. A crash part-way leaves a step folder without a manifest, which readers ignore.
  */
 public final class CheckpointStore {

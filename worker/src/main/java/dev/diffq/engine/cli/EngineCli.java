@@ -41,6 +41,7 @@ public final class EngineCli {
         return switch (args[0]) {
             case "sample", "inpaint", "img2img", "anagram", "hybrid" -> rest.length == 1 && rest[0].equals("--help")
                     ? help(out, SampleCommand.USAGE) : SampleCommand.run(args[0], rest, out);
+            case "train" -> TrainCommand.run(rest, out);
             case "bench" -> {
                 EngineBench.main(rest);
                 yield 0;

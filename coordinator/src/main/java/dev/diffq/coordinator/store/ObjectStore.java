@@ -57,7 +57,7 @@ public final class ObjectStore implements AutoCloseable {
     public boolean bucketExists() {
         try {
             return client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build());
-        } catch (MinioException e) {
+        } catch (MinioException | RuntimeException e) {
             throw unavailable("bucket check", e);
         }
     }
@@ -71,7 +71,7 @@ public final class ObjectStore implements AutoCloseable {
                         && !"BucketAlreadyExists".equals(e.errorResponse().code())) {
                     throw unavailable("make bucket", e);
                 }
-            } catch (MinioException e) {
+            } catch (MinioException | RuntimeException e) {
                 throw unavailable("make bucket", e);
             }
         }
@@ -86,7 +86,7 @@ public final class ObjectStore implements AutoCloseable {
             client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
                     .stream(in, (long) data.length, -1L).contentType(contentType)
                     .userMetadata(userMetadata).build());
-        } catch (MinioException | java.io.IOException e) {
+        } catch (MinioException | java.io.IOException | RuntimeException e) {
             throw unavailable("put " + key, e);
         }
     }
@@ -99,7 +99,7 @@ public final class ObjectStore implements AutoCloseable {
                 return Optional.empty();
             }
             throw unavailable("get " + key, e);
-        } catch (MinioException | java.io.IOException e) {
+        } catch (MinioException | java.io.IOException | RuntimeException e) {
             throw unavailable("get " + key, e);
         }
     }
@@ -120,7 +120,7 @@ public final class ObjectStore implements AutoCloseable {
                 return Optional.empty();
             }
             throw unavailable("stat " + key, e);
-        } catch (MinioException e) {
+        } catch (MinioException | RuntimeException e) {
             throw unavailable("stat " + key, e);
         }
     }
@@ -140,7 +140,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
             }
             return out;
-        } catch (MinioException e) {
+        } catch (MinioException | RuntimeException e) {
             throw unavailable("list " + prefix, e);
         }
     }
@@ -158,7 +158,7 @@ public final class ObjectStore implements AutoCloseable {
         try {
             return publicClient.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(Http.Method.GET)
                     .bucket(bucket).object(key).expiry(presignSeconds).build());
-        } catch (MinioException e) {
+        } catch (MinioException | RuntimeException e) {
             throw unavailable("presign " + key, e);
         }
     }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
+import dev.diffq.contract.Limits;
 import dev.diffq.contract.Topics;
 import dev.diffq.coordinator.api.SseHub;
 import dev.diffq.coordinator.config.CoordinatorConfig;
@@ -78,14 +79,21 @@ public class CoordinatorRuntime {
         String txBase = "diffq-coordinator-" + k.instance() + "-" + UUID.randomUUID().toString().substring(0, 8);
         apiSender = new TransactionalSender(k.bootstrap(), txBase + "-api", k.timeoutMs());
         foldSender = new TransactionalSender(k.bootstrap(), txBase + "-fold", k.timeoutMs());
-        jobs = new JobService(table, apiSender, store,
-                new JobService.Limits(config.limits().maxImagesPerJob(), config.limits().defaultShardSize()),
-                System::currentTimeMillis);
+        uploads = new ImageUploads(store);
+        datasets = new DatasetUnpacker(store, config.limits().datasetUnpackedBytes());
+        jobs = new JobService(table, apiSender, store, uploads, datasets, limits(), System::currentTimeMillis);
         folding = new EventFolding(k.bootstrap(), table, foldSender, new ResultAssembler(store),
                 System::currentTimeMillis);
         folding.start();
-        uploads = new ImageUploads(store);
-        datasets = new DatasetUnpacker(store, config.limits().datasetUnpackedBytes());
+    }
+
+    /** The validator's limits: the defaults of the contract, with what this installation configures. */
+    public Limits limits() {
+        Limits d = Limits.defaults();
+        CoordinatorConfig.Limits c = config.limits();
+        return new Limits(c.maxImagesPerJob(), d.maxSteps(), d.maxMinutes(), c.uploadBytes(), c.datasetBytes(),
+                d.maxBatchSize(), d.maxShardSize(), d.maxNameLength(), d.maxAttempts(), d.maxImageSize(),
+                d.maxTimesteps());
     }
 
     void onStop(@Observes ShutdownEvent ev) {

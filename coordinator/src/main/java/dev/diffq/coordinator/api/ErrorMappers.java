@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.diffq.coordinator.jobs.FieldViolation;
+import dev.diffq.contract.Violation;
 import dev.diffq.coordinator.kafka.UnavailableException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,13 +30,13 @@ public class ErrorMappers {
         return body(503, "unavailable", e.getMessage() + "; nothing was recorded", List.of());
     }
 
-    public static Response body(int status, String error, String message, List<FieldViolation> violations) {
+    public static Response body(int status, String error, String message, List<Violation> violations) {
         ObjectNode n = JSON.createObjectNode();
         n.put("error", error);
         n.put("message", message);
         if (!violations.isEmpty()) {
             ArrayNode a = n.putArray("violations");
-            for (FieldViolation v : violations) {
+            for (Violation v : violations) {
                 a.addObject().put("field", v.field()).put("rule", v.rule());
             }
         }

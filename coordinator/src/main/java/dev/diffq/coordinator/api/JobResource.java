@@ -1,5 +1,7 @@
 package dev.diffq.coordinator.api;
 
+import java.util.List;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,7 +12,7 @@ import dev.diffq.coordinator.CoordinatorRuntime;
 import dev.diffq.coordinator.jobs.JobKind;
 import dev.diffq.coordinator.jobs.JobService;
 import dev.diffq.coordinator.jobs.JobTable;
-import dev.diffq.coordinator.jobs.ProtoJson;
+import dev.diffq.contract.JobJson;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobSpec;
@@ -45,7 +47,7 @@ public class JobResource {
     @Consumes(MediaType.WILDCARD)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
         JobService.Submitted s = runtime.jobs().submit(parse(body), idempotencyKey);
-        return Response.status(s.created() ? 201 : 200).entity(ProtoJson.print(s.record())).build();
+        return Response.status(s.created() ? 201 : 200).entity(JobJson.print(s.record())).build();
     }
 
     @PUT
@@ -53,13 +55,13 @@ public class JobResource {
     @Consumes(MediaType.WILDCARD)
     public Response put(@PathParam("id") String id, String body) {
         JobService.Submitted s = runtime.jobs().put(id, parse(body));
-        return Response.status(s.created() ? 201 : 200).entity(ProtoJson.print(s.record())).build();
+        return Response.status(s.created() ? 201 : 200).entity(JobJson.print(s.record())).build();
     }
 
     @GET
     @Path("{id}")
     public String get(@PathParam("id") String id) {
-        return ProtoJson.print(find(id));
+        return JobJson.print(find(id));
     }
 
     @GET
@@ -103,7 +105,7 @@ public class JobResource {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode jobs = out.putArray("jobs");
         for (JobRecord r : page.jobs()) {
-            jobs.add(tree(ProtoJson.print(r)));
+            jobs.add(tree(JobJson.print(r)));
         }
         if (page.nextCursor() != null) {
             out.put("next_cursor", page.nextCursor());
@@ -116,7 +118,7 @@ public class JobResource {
     @Consumes(MediaType.WILDCARD)
     public Response cancel(@PathParam("id") String id) {
         JobRecord r = runtime.jobs().cancel(id, "cancelled by request");
-        return Response.status(202).entity(ProtoJson.print(r)).build();
+        return Response.status(202).entity(JobJson.print(r)).build();
     }
 
     @GET
@@ -145,13 +147,10 @@ public class JobResource {
     }
 
     private static JobSpec parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw ApiException.invalid("body", "a JobSpec JSON object is required");
-        }
         try {
-            return ProtoJson.parseSpec(body);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("body", "not a valid JobSpec JSON object: " + e.getMessage());
+            return JobJson.parseSpec(body);
+        } catch (JobJson.InvalidJsonException e) {
+            throw ApiException.invalid(List.of(e.violation()));
         }
     }
 

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.diffq.coordinator.jobs.JobTable;
-import dev.diffq.coordinator.jobs.ProtoJson;
+import dev.diffq.contract.JobJson;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobRecord;
 import jakarta.ws.rs.core.MediaType;
@@ -44,7 +44,7 @@ public final class SseHub implements JobTable.Listener {
         Subscriber s = new Subscriber(sink, sse);
         table.withLock(() -> {
             JobRecord current = table.get(id).orElseThrow();
-            send(s, "state", ProtoJson.print(current));
+            send(s, "state", JobJson.print(current));
             if (JobTable.isFinished(current.getState())) {
                 end(s, current);
             } else {
@@ -69,13 +69,13 @@ public final class SseHub implements JobTable.Listener {
                 continue;
             }
             for (Artifact a : newArtifacts(before, after)) {
-                send(s, "artifact", ProtoJson.print(a));
+                send(s, "artifact", JobJson.print(a));
             }
             if (after.hasProgress() && (before == null || !before.getProgress().equals(after.getProgress()))) {
-                send(s, "progress", ProtoJson.print(after.getProgress()));
+                send(s, "progress", JobJson.print(after.getProgress()));
             }
             if (before == null || before.getState() != after.getState()) {
-                send(s, "state", ProtoJson.print(after));
+                send(s, "state", JobJson.print(after));
             }
             if (JobTable.isFinished(after.getState())) {
                 end(s, after);

@@ -32,7 +32,7 @@ public class UploadResource {
     @Path("uploads")
     @Consumes(MediaType.WILDCARD)
     public Response upload(InputStream body) {
-        byte[] bytes = LimitedInput.readAll(body, runtime.config().limits().uploadBytes(), "an upload");
+        byte[] bytes = LimitedInput.readAll(body, runtime.limits().maxUploadBytes(), "an upload");
         return Response.status(201).entity(json(runtime.uploads().store(bytes))).build();
     }
 
@@ -47,7 +47,7 @@ public class UploadResource {
     @Consumes(MediaType.WILDCARD)
     public Response dataset(@PathParam("name") String name, InputStream body) {
         DatasetUnpacker.checkName(name);
-        byte[] zip = LimitedInput.readAll(body, runtime.config().limits().datasetBytes(), "a dataset");
+        byte[] zip = LimitedInput.readAll(body, runtime.limits().maxDatasetBytes(), "a dataset");
         DatasetUnpacker.Dataset d = runtime.datasets().unpack(name, zip);
         ObjectNode n = JSON.createObjectNode();
         n.put("name", d.name());

@@ -45,7 +45,5 @@ public interface CoordinatorConfig {
         long datasetBytes();
 
         long datasetUnpackedBytes();
-
-        int defaultShardSize();
     }
 }

@@ -5,18 +5,27 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import dev.diffq.contract.ImageInfo;
+import dev.diffq.contract.JobJson;
+import dev.diffq.contract.Limits;
+import dev.diffq.contract.Lookup;
 import dev.diffq.contract.ObjectKeys;
+import dev.diffq.contract.SpecDefaults;
+import dev.diffq.contract.SpecValidator;
+import dev.diffq.contract.Violation;
 import dev.diffq.contract.Topics;
 import dev.diffq.coordinator.api.ApiException;
 import dev.diffq.coordinator.kafka.TransactionalSender;
 import dev.diffq.coordinator.kafka.UnavailableException;
 import dev.diffq.coordinator.store.ObjectStore;
 import dev.diffq.coordinator.uploads.DatasetUnpacker;
+import dev.diffq.coordinator.uploads.ImageUploads;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.Cancel;
 import dev.diffq.proto.JobRecord;
@@ -24,6 +33,7 @@ import dev.diffq.proto.JobRequest;
 import dev.diffq.proto.JobSpec;
 import dev.diffq.proto.JobState;
 import dev.diffq.proto.Priority;
+import dev.diffq.proto.TrainSpec;
 
 /**
  * Accepting, recording and cancelling jobs.
@@ -43,8 +53,6 @@ import dev.diffq.proto.Priority;
 public final class JobService {
     public record Submitted(JobRecord record, boolean created) {}
 
-    public record Limits(int maxImagesPerJob, int defaultShardSize) {}
-
     private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{2,62}");
     private static final char[] ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
@@ -52,14 +60,19 @@ public final class JobService {
     private final TransactionalSender sender;
     private final ObjectStore store;
     private final Limits limits;
+    private final ImageUploads uploads;
+    private final DatasetUnpacker datasets;
     private final LongSupplier clock;
     private final SecureRandom random = new SecureRandom();
     private final Object submitLock = new Object();
 
-    public JobService(JobTable table, TransactionalSender sender, ObjectStore store, Limits limits, LongSupplier clock) {
+    public JobService(JobTable table, TransactionalSender sender, ObjectStore store, ImageUploads uploads,
+            DatasetUnpacker datasets, Limits limits, LongSupplier clock) {
         this.table = table;
         this.sender = sender;
         this.store = store;
+        this.uploads = uploads;
+        this.datasets = datasets;
         this.limits = limits;
         this.clock = clock;
     }
@@ -86,7 +99,7 @@ public final class JobService {
             var existing = table.get(id);
             if (existing.isPresent()) {
                 JobSpec recorded = existing.get().getSpec();
-                JobSpec asked = SpecCheck.normalize(spec);
+                JobSpec asked = SpecDefaults.normalize(spec);
                 if (!asked.hasSeed()) {
                     asked = asked.toBuilder().setSeed(recorded.getSeed()).build();
                 }
@@ -100,21 +113,17 @@ public final class JobService {
     }
 
     private JobRecord create(String id, JobSpec asked, String idempotencyKey) {
-        JobSpec spec = SpecCheck.normalize(asked);
+        JobSpec spec = SpecDefaults.normalize(asked);
         if (!spec.hasSeed()) {
             spec = spec.toBuilder().setSeed(random.nextLong() & Long.MAX_VALUE).build();
         }
-        List<FieldViolation> violations = SpecCheck.validate(spec, lookup());
+        List<Violation> violations = SpecValidator.validate(spec, limits, lookup());
         if (!violations.isEmpty()) {
-            throw ApiException.invalid(violations);
+            throw ApiException.rejected(violations);
         }
-        ShardPlan plan = ShardPlan.of(spec, limits.defaultShardSize());
-        if (spec.hasSample() && plan.images() > limits.maxImagesPerJob()) {
-            throw ApiException.tooLarge("sample.per_class", "the job asks for " + plan.images()
-                    + " images; at most " + limits.maxImagesPerJob() + " per job");
-        }
+        ShardPlan plan = ShardPlan.of(spec);
 
-        byte[] specJson = ProtoJson.print(spec).getBytes(StandardCharsets.UTF_8);
+        byte[] specJson = JobJson.pretty(spec).getBytes(StandardCharsets.UTF_8);
         store.put(ObjectKeys.spec(id), specJson, "application/json");
 
         long now = clock.getAsLong();
@@ -175,21 +184,31 @@ public final class JobService {
         }
     }
 
-    private JobLookup lookup() {
-        return new JobLookup() {
+    /** Answers the validator from the job table and the bucket. */
+    private Lookup lookup() {
+        return new Lookup() {
             @Override
-            public JobState jobState(String jobId) {
-                return table.get(jobId).map(JobRecord::getState).orElse(null);
+            public boolean jobHasCheckpoint(String jobId) {
+                JobRecord job = table.get(jobId).orElse(null);
+                if (job == null || !job.getSpec().hasTrain()) {
+                    return false;
+                }
+                return job.getState() == JobState.SUCCEEDED || store.exists(ObjectKeys.latestCheckpoint(jobId));
             }
 
             @Override
-            public boolean uploadExists(String uploadId) {
-                return store.exists(ObjectKeys.input(uploadId));
+            public Optional<TrainSpec> checkpointTrainSpec(String jobId) {
+                return table.get(jobId).filter(j -> j.getSpec().hasTrain()).map(j -> j.getSpec().getTrain());
             }
 
             @Override
-            public boolean datasetExists(String name) {
-                return store.exists(ObjectKeys.dataset(name) + DatasetUnpacker.MANIFEST);
+            public Optional<ImageInfo> upload(String id) {
+                return uploads.find(id).map(u -> new ImageInfo(u.width(), u.height(), u.channels()));
+            }
+
+            @Override
+            public Optional<Integer> datasetClasses(String name) {
+                return datasets.classes(name);
             }
         };
     }

@@ -1,5 +1,7 @@
 package dev.diffq.coordinator.jobs;
 
+import dev.diffq.contract.SpecDefaults;
+import dev.diffq.contract.SpecValidator;
 import dev.diffq.proto.JobSpec;
 import dev.diffq.proto.SampleSpec;
 
@@ -10,22 +12,20 @@ import dev.diffq.proto.SampleSpec;
  */
 public record ShardPlan(int images, int shardSize, int shardCount) {
 
-    public static ShardPlan of(JobSpec spec, int defaultShardSize) {
+    public static ShardPlan of(JobSpec spec) {
         if (!spec.hasSample()) {
             return new ShardPlan(0, 0, 1);
         }
         int images = images(spec.getSample());
         int shardSize = spec.getSample().hasShardSize() && spec.getSample().getShardSize() > 0
-                ? spec.getSample().getShardSize() : defaultShardSize;
+                ? spec.getSample().getShardSize() : SpecDefaults.SHARD_SIZE;
         int shards = Math.max(1, (int) ((images + (long) shardSize - 1) / shardSize));
         return new ShardPlan(images, shardSize, shards);
     }
 
-    /** Images a sample spec asks for; long arithmetic so absurd inputs cannot overflow into small numbers. */
+    /** Images a sample spec asks for (the validator's count, capped to an int: the limit is far below). */
     public static int images(SampleSpec sample) {
-        long perClass = sample.hasPerClass() ? sample.getPerClass() : 1;
-        long n = sample.getClassesCount() == 0 ? perClass : perClass * sample.getClassesCount();
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(0, n));
+        return (int) Math.min(Integer.MAX_VALUE, SpecValidator.imagesRequested(sample));
     }
 
     public static String shardKey(String jobId, int shard) {

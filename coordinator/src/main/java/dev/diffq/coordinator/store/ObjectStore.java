@@ -82,12 +82,30 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public void put(String key, byte[] data, String contentType, Map<String, String> userMetadata) {
+        try {
+            putOnce(key, data, contentType, userMetadata);
+        } catch (ErrorResponseException e) {
+            if (e.errorResponse() == null || !"NoSuchBucket".equals(e.errorResponse().code())) {
+                throw unavailable("put " + key, e);
+            }
+            // S3 was down when the coordinator started, so the bucket was never made: make it now.
+            ensureBucket();
+            try {
+                putOnce(key, data, contentType, userMetadata);
+            } catch (MinioException | java.io.IOException | RuntimeException again) {
+                throw unavailable("put " + key, again);
+            }
+        } catch (MinioException | java.io.IOException | RuntimeException e) {
+            throw unavailable("put " + key, e);
+        }
+    }
+
+    private void putOnce(String key, byte[] data, String contentType, Map<String, String> userMetadata)
+            throws MinioException, java.io.IOException {
         try (InputStream in = new ByteArrayInputStream(data)) {
             client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
                     .stream(in, (long) data.length, -1L).contentType(contentType)
                     .userMetadata(userMetadata).build());
-        } catch (MinioException | java.io.IOException | RuntimeException e) {
-            throw unavailable("put " + key, e);
         }
     }
 

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.diffq.contract.ObjectKeys;
+import dev.diffq.contract.SpecValidator;
 import dev.diffq.coordinator.api.ApiException;
 import dev.diffq.coordinator.store.ObjectStore;
 
@@ -29,7 +30,6 @@ public final class DatasetUnpacker {
     public static final String MANIFEST = "manifest.json";
     public record Dataset(String name, int images, List<String> classes) {}
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     private static final Pattern CLASS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,8 +44,8 @@ public final class DatasetUnpacker {
     }
 
     public static void checkName(String name) {
-        if (!NAME.matcher(name).matches()) {
-            throw ApiException.invalid("name", "must match [a-z0-9][a-z0-9_-]{0,62}");
+        if (!SpecValidator.DATASET_NAME.matcher(name).matches()) {
+            throw ApiException.invalid("name", "must be 1 to 63 of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
         }
     }
 
@@ -85,6 +85,20 @@ public final class DatasetUnpacker {
         manifest.putPOJO("classes", List.copyOf(byClass.keySet()));
         store.put(prefix + MANIFEST, manifest.toString().getBytes(StandardCharsets.UTF_8), "application/json");
         return new Dataset(name, images, List.copyOf(byClass.keySet()));
+    }
+
+    /** The number of classes of an uploaded dataset, from its manifest; empty when there is none. */
+    public java.util.Optional<Integer> classes(String name) {
+        if (!SpecValidator.DATASET_NAME.matcher(name).matches()) {
+            return java.util.Optional.empty();
+        }
+        return store.get(ObjectKeys.dataset(name) + MANIFEST).map(bytes -> {
+            try {
+                return JSON.readTree(bytes).path("classes").size();
+            } catch (IOException e) {
+                return 0;
+            }
+        }).filter(n -> n > 0);
     }
 
     private List<Entry> readImages(byte[] zip) {

@@ -19,7 +19,7 @@ import jakarta.inject.Inject;
 /** S3 unreachable from the start: the coordinator still starts, refuses work with 503 and records nothing. */
 @QuarkusTest
 @WithTestResource(KafkaOnlyServices.class)
-class ObjectStorageDownTest {
+class WithoutObjectStorageTest {
     @Inject
     CoordinatorRuntime runtime;
 

@@ -18,8 +18,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Runs a {@link SampleRequest} in batches against a model and writes the outputs to a directory:
- * {@code sample_c<label>_<n>.png} per image ({@code u} when unconditional, {@code a-b} for anagrams and
- * hybrids; n = global image index), {@code grid.png}, and on request {@code trajectory.gif}.
+ * {@code sample_c<label>_<n>.png} per image (label {@code u} when unconditional, so {@code sample_cu_<n>.png};
+ * {@code a-b} for anagrams and hybrids; n = global image index), {@code grid.png}, and on request {@code trajectory.gif}.
  *
  * <p>The model is only a {@link Denoiser} plus what its output means ({@link Objective}), its schedule,
  * its null class (= number of classes; 0 for unconditional) and its image shape.
@@ -128,10 +128,7 @@ public final class SamplingPipeline {
                     }
                     for (int i = 0; i < n; i++) {
                         String tag = req.labelTag(indices[i]);
-                        Path file = outDir.resolve("sample_c" + tag + "_" + indices[i] + ".png");
-                        if (tag.equals("u")) {
-                            file = outDir.resolve("sample_u_" + indices[i] + ".png");
-                        }
+                        Path file = outDir.resolve(fileName(tag, indices[i]));
                         Images.writePng(images.get(i), file);
                         written.add(new SampleResult.GeneratedImage(indices[i], tag, file));
                         pictures.add(images.get(i));
@@ -154,6 +151,11 @@ public final class SamplingPipeline {
             AnimatedGif.write(frames, gif, 80, 1500);
         }
         return new SampleResult(written, grid, gif, extras, evaluations, System.currentTimeMillis() - started);
+    }
+
+    /** sample_c&lt;label&gt;_&lt;n&gt;.png: e.g. sample_c3_17.png, sample_cu_0.png, sample_c3-8_2.png. */
+    public static String fileName(String labelTag, long imageIndex) {
+        return "sample_c" + labelTag + "_" + imageIndex + ".png";
     }
 
     private GuidedEstimator estimator(SampleRequest req, long[] indices) {

@@ -236,6 +236,28 @@ class SamplerTest {
         }
     }
 
+    private int arraysLeftAfter(int steps) {
+        NoiseSchedule s = NoiseSchedule.create("linear", 100);
+        Denoiser d = AnalyticDenoisers.pointMass(s, Objective.V, new float[][] {pattern(1), pattern(2)}, IMAGE);
+        Estimator est = GuidedEstimator.anagram(d, s, Objective.V, 1, 2, 0, 0, 2.0, X0Processing.CLIP);
+        NoiseSource noise = new NoiseSource(1);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray known = m.zeros(new Shape(1, 1, 4, 4));
+            NDArray mask = m.ones(new Shape(1, 1, 4, 4));
+            NDArray x = noise.batch(m, indices(2), 0, IMAGE);
+            ReverseProcess.run(new DpmSolverPlusPlus2M(s), x, TimestepSpacing.TRAILING.timesteps(100, steps), est, noise,
+                    indices(2), new ReverseProcess.Inpainting(known, mask, 2, 2), null, null);
+            return m.getManagedArrays().size();
+        }
+    }
+
+    @Test
+    void eachStepFreesItsIntermediateArrays() {
+        int few = arraysLeftAfter(5);
+        assertEquals(few, arraysLeftAfter(40), "arrays left do not grow with the number of steps");
+        assertTrue(few <= 4, "known, mask and the result (and nothing per step) remain: " + few);
+    }
+
     @Test
     void timestepSpacings() {
         assertArrayEquals(new int[] {750, 500, 250, 0}, TimestepSpacing.LEADING.timesteps(1000, 4));

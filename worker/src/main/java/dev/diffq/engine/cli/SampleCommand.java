@@ -1,0 +1,104 @@
+package dev.diffq.engine.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import dev.diffq.engine.CheckpointSampling;
+import dev.diffq.engine.sample.SampleMode;
+import dev.diffq.engine.sample.SampleRequest;
+import dev.diffq.engine.sample.SampleResult;
+import dev.diffq.engine.sample.SamplerKind;
+import dev.diffq.engine.sample.TimestepSpacing;
+import dev.diffq.engine.train.Checkpoint;
+import dev.diffq.engine.train.DiffusionTrainer;
+import dev.diffq.engine.train.LoadedModel;
+
+/**
+ * {@code diffq engine sample | inpaint | img2img | anagram | hybrid}: sampling from a local checkpoint, no services.
+ */
+public final class SampleCommand {
+    private SampleCommand() {}
+
+    static final String USAGE = """
+            usage: diffq engine sample   --checkpoint DIR --out DIR [--classes 0-9] [--per-class K] [common options]
+                   diffq engine inpaint  --checkpoint DIR --out DIR --image PNG --mask PNG [--classes C] [--jump-length J] [--resample R]
+                   diffq engine img2img  --checkpoint DIR --out DIR --image PNG [--strength S] [--classes C]
+                   diffq engine anagram  --checkpoint DIR --out DIR --class-a A --class-b B [--per-class K]
+                   diffq engine hybrid   --checkpoint DIR --out DIR --class-a A --class-b B [--blur-sigma S] [--per-class K]
+            common options:
+              --sampler ddpm|ddim|dpmpp-2m (ddim)   --steps N (ddim 50, dpmpp-2m 20, ddpm all)   --eta E (0)
+              --spacing leading|trailing (trailing)  --guidance W (3; 0 unconditional, 1 conditional)
+              --seed S (0)  --batch B (64)  --raw-weights (use the raw weights, not the EMA)  --no-clip
+              --dynamic-threshold P (0 = off)  --gif (trajectory.gif)  --device cpu|gpu:N (cpu)
+            --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
+            """;
+
+    public static int run(String mode, String[] argv, PrintStream out) {
+        try {
+            Args args = new Args(argv, Set.of("raw-weights", "no-clip", "gif"));
+            SampleMode sampleMode = SampleMode.parse(mode.equals("sample") ? "generate" : mode);
+            Path checkpoint = args.path("checkpoint");
+            Path outDir = args.path("out");
+            SampleRequest.Builder b = SampleRequest.builder()
+                    .mode(sampleMode)
+                    .sampler(SamplerKind.parse(args.string("sampler", "ddim")))
+                    .steps(args.integer("steps", 0, 1, 100_000))
+                    .eta(args.number("eta", 0, 0, 10))
+                    .spacing(TimestepSpacing.parse(args.string("spacing", "trailing")))
+                    .guidance(args.number("guidance", 3, -100, 100))
+                    .perClass(args.integer("per-class", sampleMode == SampleMode.GENERATE ? 8 : 4, 1, 100_000))
+                    .seed(args.longValue("seed", 0))
+                    .batchSize(args.integer("batch", 64, 1, 4096))
+                    .clipX0(!args.flag("no-clip"))
+                    .dynamicThreshold(args.number("dynamic-threshold", 0, 0, 0.9999))
+                    .trajectoryGif(args.flag("gif"));
+            switch (sampleMode) {
+                case GENERATE -> b.classes(args.classes("classes", "all"));
+                case INPAINT -> b.classes(args.classes("classes", "none")).image(args.path("image")).mask(args.path("mask"))
+                        .jumpLength(args.integer("jump-length", 10, 1, 1000)).resample(args.integer("resample", 5, 1, 100));
+                case IMG2IMG -> b.classes(args.classes("classes", "none")).image(args.path("image"))
+                        .strength(args.number("strength", 0.6, 0, 1));
+                case ANAGRAM -> b.classA(args.integer("class-a", 0, 0, 100_000)).classB(args.integer("class-b", 0, 0, 100_000));
+                case HYBRID -> b.classA(args.integer("class-a", 0, 0, 100_000)).classB(args.integer("class-b", 0, 0, 100_000))
+                        .blurSigma(args.number("blur-sigma", 1.5, 0.01, 100));
+            }
+            boolean ema = !args.flag("raw-weights");
+            String device = args.string("device", "cpu");
+            if ((sampleMode == SampleMode.ANAGRAM || sampleMode == SampleMode.HYBRID) && !(args.has("class-a") && args.has("class-b"))) {
+                throw new Args.UsageException("--class-a and --class-b are required for " + mode);
+            }
+            args.finish();
+            try (LoadedModel model = Checkpoint.load(checkpoint, ema, DiffusionTrainer.resolveDevice(device))) {
+                SampleRequest req = b.build();
+                if (sampleMode == SampleMode.GENERATE && req.classes().isEmpty() && model.numClasses() > 0) {
+                    req = req.toBuilder().classes(allClasses(model.numClasses())).build();
+                }
+                out.printf("sampling %d image(s) from %s (step %d, %s weights) with %s%n", req.count(), model.dir(),
+                        model.step(), ema ? "EMA" : "raw", req.sampler());
+                ProgressBar bar = new ProgressBar(out, "sampling");
+                SampleResult result = CheckpointSampling.run(model, req, outDir, (step, total) -> bar.update(step, total, ""),
+                        () -> false);
+                bar.done();
+                out.printf("wrote %d image(s) and %s in %.1f s (%.2f images/s)%n", result.images().size(), result.grid(),
+                        result.elapsedMillis() / 1000.0, result.images().size() * 1000.0 / Math.max(1, result.elapsedMillis()));
+                if (result.trajectoryGif() != null) {
+                    out.println("trajectory: " + result.trajectoryGif());
+                }
+                return 0;
+            }
+        } catch (IllegalArgumentException e) {
+            out.println("diffq engine " + mode + ": " + e.getMessage());
+            out.print(USAGE);
+            return 2;
+        } catch (Exception e) {
+            out.println("diffq engine " + mode + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static List<Integer> allClasses(int n) {
+        return java.util.stream.IntStream.range(0, n).boxed().toList();
+    }
+}

@@ -1,0 +1,407 @@
+package dev.diffq.engine.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.diffq.engine.data.BatchIterator;
+import dev.diffq.engine.data.DataOrder;
+import dev.diffq.engine.data.Datasets;
+import dev.diffq.engine.data.ImageDataset;
+import dev.diffq.engine.data.NpmPackageCache;
+import dev.diffq.engine.model.UNetConfig;
+import dev.diffq.engine.schedule.LossKind;
+import dev.diffq.engine.schedule.MinSnrWeighting;
+import dev.diffq.engine.schedule.NoiseSchedule;
+import dev.diffq.engine.schedule.Objective;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Trains a DDPM UNet: for each optimizer step, {@code gradAccum} micro-batches of (x0, t, noise, label) are drawn,
+ * the model predicts eps or v from x_t, the (Min-SNR weighted) loss is backpropagated, the global gradient norm is
+ * clipped, AdamW updates the weights and the EMA follows. Every random draw comes from the seed and the step (see
+ * {@link StepRandom} and {@link DataOrder}), and the optimizer state is saved in full, so a run resumed from a
+ * checkpoint continues exactly as an uninterrupted one would. A run in an output directory that already holds a
+ * complete checkpoint resumes from it.
+ *
+ * <p>Output directory: {@code checkpoints/step-<n>/}, {@code checkpoints/latest.json}, {@code metrics.jsonl}.
+ */
+public final class DiffusionTrainer {
+
+    private final NpmPackageCache dataCache;
+    private final Function<UNetConfig, Block> modelFactory;
+
+    public DiffusionTrainer() {
+        this(new NpmPackageCache());
+    }
+
+    public DiffusionTrainer(NpmPackageCache dataCache) {
+        this(dataCache, ModelFactory.UNET);
+    }
+
+    public DiffusionTrainer(NpmPackageCache dataCache, Function<UNetConfig, Block> modelFactory) {
+        this.dataCache = dataCache;
+        this.modelFactory = modelFactory;
+    }
+
+    /** Opens {@code config.dataset()} (downloading MNIST / Fashion-MNIST into the cache if needed) and trains. */
+    public TrainResult train(TrainConfig config, Path outDir, TrainListener listener) throws IOException {
+        config.validate();
+        ImageDataset dataset = Datasets.openForTraining(config.dataset(), config.model(), dataCache);
+        return train(config, dataset, outDir, listener);
+    }
+
+    /** Trains on an already opened dataset (which must fit the model). */
+    public TrainResult train(TrainConfig config, ImageDataset dataset, Path outDir, TrainListener listener)
+            throws IOException {
+        config.validate();
+        Datasets.checkFits(dataset, config.model());
+        TrainListener events = listener == null ? TrainListener.NONE : listener;
+        Device device = resolveDevice(config.device());
+        Files.createDirectories(outDir);
+        Path root = outDir.resolve(Checkpoint.ROOT_NAME);
+        Path resumeFrom = Checkpoint.latest(root);
+        Checkpoint.State resumeState = null;
+        if (resumeFrom != null) {
+            resumeState = Checkpoint.readState(resumeFrom);
+            checkCompatible(config, dataset, resumeFrom, resumeState);
+        }
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Run run = new Run(config, dataset, outDir, root, events, manager);
+            return run.execute(resumeFrom, resumeState);
+        }
+    }
+
+    /** auto | cpu | gpu | gpu:N, checked against the GPUs PyTorch can see. */
+    public static Device resolveDevice(String spec) {
+        String s = spec == null ? "auto" : spec.trim().toLowerCase(Locale.ROOT);
+        Engine engine = Engine.getInstance();
+        if (s.equals("auto")) {
+            return engine.defaultDevice();
+        }
+        if (s.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (s.matches("gpu(:\\d+)?")) {
+            int id = s.equals("gpu") ? 0 : Integer.parseInt(s.substring(4));
+            int gpus = engine.getGpuCount();
+            if (id >= gpus) {
+                throw new IllegalArgumentException("device: " + s + " asked for, but PyTorch sees " + gpus
+                        + " GPU(s) here: use cpu" + (gpus > 0 ? " or gpu:0..gpu:" + (gpus - 1) : ""));
+            }
+            return Device.gpu(id);
+        }
+        throw new IllegalArgumentException("device: must be auto, cpu, gpu or gpu:N, got '" + spec + "'");
+    }
+
+    /** A checkpoint can only continue the run it came from: same model, diffusion setup and dataset. */
+    static void checkCompatible(TrainConfig config, ImageDataset dataset, Path dir, Checkpoint.State state)
+            throws IOException {
+        TrainConfig saved = Checkpoint.readConfig(dir);
+        List<String> diffs = new ArrayList<>();
+        if (!saved.model().equals(config.model())) {
+            diffs.add("model: checkpoint " + saved.model() + ", this run " + config.model());
+        }
+        if (!saved.schedule().equals(config.schedule())) {
+            diffs.add("schedule: checkpoint " + saved.schedule() + ", this run " + config.schedule());
+        }
+        if (saved.timesteps() != config.timesteps()) {
+            diffs.add("timesteps: checkpoint " + saved.timesteps() + ", this run " + config.timesteps());
+        }
+        if (!saved.objective().equals(config.objective())) {
+            diffs.add("objective: checkpoint " + saved.objective() + ", this run " + config.objective());
+        }
+        if (!state.datasetName().equals(dataset.name()) || state.datasetSize() != dataset.size()) {
+            diffs.add("dataset: checkpoint '" + state.datasetName() + "' (" + state.datasetSize() + " images), this run '"
+                    + dataset.name() + "' (" + dataset.size() + " images)");
+        }
+        if (!diffs.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume from " + dir + ", it was made for another setup: "
+                    + String.join("; ", diffs) + ". Use the settings the checkpoint was made with, or another output folder");
+        }
+    }
+
+    /** One run's mutable state. */
+    private final class Run {
+        private final TrainConfig config;
+        private final ImageDataset dataset;
+        private final Path outDir;
+        private final Path root;
+        private final TrainListener events;
+        private final NDManager manager;
+        private final Engine engine;
+        private final UNetConfig modelConfig;
+        private final NoiseSchedule schedule;
+        private final Objective objective;
+        private final LossKind lossKind;
+        private final LrSchedule lrSchedule;
+        private final MetricsLog metrics;
+        private final BatchIterator batches;
+
+        private Block model;
+        private Block emaModel;
+        private List<String> names;
+        private List<NDArray> params;
+        private List<NDArray> emaParams;
+        private AdamW optimizer;
+        private long step;
+        private long imagesSeen;
+        private double priorSeconds;
+        private long sessionStartNanos;
+        private double lastGradNorm;
+
+        Run(TrainConfig config, ImageDataset dataset, Path outDir, Path root, TrainListener events, NDManager manager) {
+            this.config = config;
+            this.dataset = dataset;
+            this.outDir = outDir;
+            this.root = root;
+            this.events = events;
+            this.manager = manager;
+            this.engine = manager.getEngine();
+            this.modelConfig = config.model();
+            this.schedule = NoiseSchedule.create(config.schedule(), config.timesteps());
+            this.objective = Objective.parse(config.objective());
+            this.lossKind = LossKind.parse(config.loss());
+            this.lrSchedule = LrSchedule.of(config);
+            this.metrics = new MetricsLog(outDir);
+            this.batches = new BatchIterator(dataset, config.seed(), config.randomFlip());
+        }
+
+        TrainResult execute(Path resumeFrom, Checkpoint.State resumeState) throws IOException {
+            engine.setRandomSeed(intSeed(config.seed()));
+            model = modelFactory.apply(modelConfig);
+            Checkpoint.initialize(model, manager, modelConfig);
+            emaModel = modelFactory.apply(modelConfig);
+            Checkpoint.initialize(emaModel, manager, modelConfig);
+            emaModel.freezeParameters(true);
+            names = new ArrayList<>(model.getParameters().keys());
+            params = model.getParameters().values().stream().map(Parameter::getArray).toList();
+            emaParams = emaModel.getParameters().values().stream().map(Parameter::getArray).toList();
+            Tensors.copyAll(params, emaParams);
+            try (AdamW opt = new AdamW(manager, params, config.weightDecay())) {
+                optimizer = opt;
+                long resumedFrom = 0;
+                if (resumeFrom != null) {
+                    restore(resumeFrom, resumeState);
+                    resumedFrom = step;
+                    metrics.truncateAfter(step);
+                } else {
+                    metrics.truncateAfter(0); // lines of an earlier attempt that never checkpointed
+                }
+                return loop(resumeFrom, resumedFrom);
+            } finally {
+                optimizer = null;
+            }
+        }
+
+        private void restore(Path dir, Checkpoint.State state) throws IOException {
+            try (NDManager scratch = manager.newSubManager(Device.cpu())) {
+                Checkpoint.restoreArrays(dir, Checkpoint.MODEL, names, params, scratch);
+                Checkpoint.restoreArrays(dir, Checkpoint.EMA, names, emaParams, scratch);
+                NDList m = Checkpoint.readArrays(dir, Checkpoint.OPTIMIZER_M, scratch);
+                NDList v = Checkpoint.readArrays(dir, Checkpoint.OPTIMIZER_V, scratch);
+                optimizer.restore(m, v, state.optimizerSteps());
+            }
+            step = state.step();
+            imagesSeen = state.imagesSeen();
+            priorSeconds = state.trainingSeconds();
+            batches.seek(new DataOrder.Cursor(state.dataEpoch(), state.dataPosition()));
+        }
+
+        private TrainResult loop(Path lastCheckpoint, long resumedFrom) throws IOException {
+            sessionStartNanos = System.nanoTime();
+            long lastCheckpointNanos = sessionStartNanos;
+            long lastCheckpointStep = resumedFrom;
+            long lastSampleStep = -1;
+            long sessionSteps = 0;
+            double smoothedStepSeconds = Double.NaN;
+            double intervalLoss = 0;
+            int intervalSteps = 0;
+            double lastIntervalLoss = Double.NaN;
+            int imagesPerStep = config.effectiveBatchSize();
+            TrainResult.Status status;
+            while (true) {
+                if (config.steps() > 0 && step >= config.steps()) {
+                    status = TrainResult.Status.COMPLETED;
+                    break;
+                }
+                if (config.maxMinutes() > 0 && trainingSeconds() >= config.maxMinutes() * 60) {
+                    status = TrainResult.Status.TIME_LIMIT;
+                    break;
+                }
+                if (events.isCancelled()) {
+                    status = TrainResult.Status.CANCELLED;
+                    break;
+                }
+                long t0 = System.nanoTime();
+                double lr = lrSchedule.at(step);
+                double loss = trainStep(lr);
+                step++;
+                sessionSteps++;
+                imagesSeen += imagesPerStep;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                // the first step of a session carries one-off warm-up costs: let the second replace it
+                smoothedStepSeconds = sessionSteps <= 2 ? seconds : 0.9 * smoothedStepSeconds + 0.1 * seconds;
+                double imagesPerSec = imagesPerStep / smoothedStepSeconds;
+                intervalLoss += loss;
+                intervalSteps++;
+                events.onProgress(step, totalSteps(smoothedStepSeconds), loss, imagesPerSec, eta(smoothedStepSeconds));
+
+                if (step % config.logEverySteps() == 0) {
+                    lastIntervalLoss = intervalLoss / intervalSteps;
+                    metrics.append(step, lastIntervalLoss, lr, lastGradNorm, imagesPerSec, trainingSeconds(), epoch());
+                    intervalLoss = 0;
+                    intervalSteps = 0;
+                }
+                boolean byStep = config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0;
+                boolean byTime = config.checkpointEveryMinutes() > 0
+                        && System.nanoTime() - lastCheckpointNanos >= config.checkpointEveryMinutes() * 60e9;
+                if (byStep || byTime) {
+                    lastCheckpoint = save();
+                    lastCheckpointStep = step;
+                    lastCheckpointNanos = System.nanoTime();
+                }
+                if (config.sampleEverySteps() > 0 && step % config.sampleEverySteps() == 0) {
+                    events.onSampleGrid(step, emaModel);
+                    lastSampleStep = step;
+                }
+            }
+            if (intervalSteps > 0) {
+                lastIntervalLoss = intervalLoss / intervalSteps;
+                metrics.append(step, lastIntervalLoss, lrSchedule.at(Math.max(0, step - 1)), lastGradNorm,
+                        smoothedStepSeconds > 0 ? imagesPerStep / smoothedStepSeconds : 0, trainingSeconds(), epoch());
+            }
+            if (step > lastCheckpointStep || (lastCheckpoint == null && step > 0)) {
+                lastCheckpoint = save();
+            }
+            if (status != TrainResult.Status.CANCELLED && step > 0 && lastSampleStep != step) {
+                events.onSampleGrid(step, emaModel);
+            }
+            return new TrainResult(status, step, resumedFrom, lastIntervalLoss, lastCheckpoint, trainingSeconds(),
+                    imagesSeen);
+        }
+
+        /** One optimizer step at learning rate {@code lr}; returns the mean loss over its micro-batches. */
+        private double trainStep(double lr) {
+            int batch = config.batchSize();
+            int accum = config.gradAccum();
+            int pixels = dataset.pixelsPerImage();
+            boolean conditional = modelConfig.numClasses() > 0;
+            double dropout = conditional ? config.labelDropout() : 0;
+            double lossSum = 0;
+            ParameterStore store = new ParameterStore(manager, false);
+            try (NDManager stepManager = manager.newSubManager()) {
+                try (GradientCollector collector = engine.newGradientCollector()) {
+                    for (int micro = 0; micro < accum; micro++) {
+                        BatchIterator.HostBatch host = batches.next(batch);
+                        StepRandom.Draws draws = StepRandom.draw(config.seed(), step, micro, batch, pixels,
+                                config.timesteps(), dropout);
+                        if (modelConfig.dropout() > 0) {
+                            // model dropout draws from the engine's generator: reseed it per micro-batch
+                            engine.setRandomSeed(intSeed(StepRandom.seedFor(config.seed(), step, micro)));
+                        }
+                        try (NDManager mb = stepManager.newSubManager()) {
+                            float[] t = new float[batch];
+                            long[] labels = new long[batch];
+                            for (int i = 0; i < batch; i++) {
+                                t[i] = draws.timesteps()[i];
+                                labels[i] = !conditional || draws.dropLabel()[i] ? modelConfig.nullClass() : host.labels()[i];
+                            }
+                            NDArray x0 = host.images(mb);
+                            NDArray noise = mb.create(draws.noise(), x0.getShape());
+                            NDArray tArray = mb.create(t);
+                            NDArray labelArray = mb.create(labels);
+                            NDArray xt = schedule.qSample(x0, noise, tArray);
+                            NDArray pred = model.forward(store, new NDList(xt, tArray, labelArray), true).singletonOrThrow();
+                            NDArray target = objective.target(schedule, x0, noise, tArray);
+                            NDArray perSample = lossKind.perSample(pred, target);
+                            if (config.minSnrGamma() > 0) {
+                                perSample = perSample.mul(MinSnrWeighting.weights(schedule, tArray, config.minSnrGamma(),
+                                        objective));
+                            }
+                            NDArray loss = perSample.mean();
+                            collector.backward(accum == 1 ? loss : loss.div(accum));
+                            lossSum += loss.getFloat();
+                        }
+                    }
+                }
+                double loss = lossSum / accum;
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("training diverged at step " + (step + 1) + ": the loss is " + loss
+                            + ". Lower learning_rate (now " + config.learningRate() + ") or set grad_clip");
+                }
+                List<NDArray> grads = new ArrayList<>(params.size());
+                for (NDArray p : params) {
+                    NDArray g = p.getGradient();
+                    g.attach(stepManager);
+                    grads.add(g);
+                }
+                lastGradNorm = Tensors.clipGlobalNorm(grads, config.gradClip());
+                if (!Double.isFinite(lastGradNorm)) {
+                    throw new IllegalStateException("training diverged at step " + (step + 1) + ": the gradient norm is "
+                            + lastGradNorm + ". Lower learning_rate (now " + config.learningRate() + ")");
+                }
+                optimizer.step(params, grads, lr);
+                if (step < config.emaWarmupSteps()) {
+                    Tensors.copyAll(params, emaParams);
+                } else {
+                    Tensors.emaUpdate(emaParams, params, Tensors.emaDecayAt(config.emaDecay(),
+                            step - config.emaWarmupSteps()));
+                }
+                for (NDArray g : grads) {
+                    g.subi(g); // gradients accumulate across backward calls in PyTorch: clear them for the next step
+                }
+                return loss;
+            }
+        }
+
+        private Path save() throws IOException {
+            DataOrder.Cursor cursor = batches.cursor();
+            Checkpoint.State state = new Checkpoint.State(step, optimizer.stepCount(), cursor.epoch(), cursor.position(),
+                    config.seed(), trainingSeconds(), imagesSeen, dataset.name(), dataset.size(), dataset.classNames());
+            Path dir = Checkpoint.save(root, config, state, names, params, emaParams, optimizer);
+            events.onCheckpoint(dir, step);
+            return dir;
+        }
+
+        private double trainingSeconds() {
+            return priorSeconds + (System.nanoTime() - sessionStartNanos) / 1e9;
+        }
+
+        private double epoch() {
+            DataOrder.Cursor c = batches.cursor();
+            return c.epoch() + (double) c.position() / dataset.size();
+        }
+
+        private long totalSteps(double stepSeconds) {
+            if (config.steps() > 0) {
+                return config.steps();
+            }
+            double left = config.maxMinutes() * 60 - trainingSeconds();
+            return step + (long) Math.max(0, left / stepSeconds);
+        }
+
+        private double eta(double stepSeconds) {
+            double byTime = config.maxMinutes() > 0 ? Math.max(0, config.maxMinutes() * 60 - trainingSeconds())
+                    : Double.POSITIVE_INFINITY;
+            double bySteps = config.steps() > 0 ? (config.steps() - step) * stepSeconds : Double.POSITIVE_INFINITY;
+            return Math.min(byTime, bySteps);
+        }
+    }
+
+    private static int intSeed(long seed) {
+        return (int) (seed ^ (seed >>> 32)) & Integer.MAX_VALUE;
+    }
+}

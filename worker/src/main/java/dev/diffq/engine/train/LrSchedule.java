@@ -1,0 +1,46 @@
+package dev.diffq.engine.train;
+
+/**
+ * The learning rate of optimizer step {@code s} (0-based): linear warm-up from {@code lr / W} to {@code lr} over the
+ * first W steps, then constant, cosine (towards 0 at {@code totalSteps}) or exponential (towards 1% of the peak).
+ */
+public final class LrSchedule {
+
+    /** Where the exponential decay ends, relative to the peak. */
+    public static final double EXPONENTIAL_FINAL_RATIO = 0.01;
+
+    private final double peak;
+    private final int warmup;
+    private final long total;
+    private final String decay;
+
+    public LrSchedule(double peak, int warmupSteps, long totalSteps, String decay) {
+        this.peak = peak;
+        this.warmup = warmupSteps;
+        this.total = totalSteps;
+        this.decay = decay;
+        if (!decay.equals("constant") && totalSteps <= 0) {
+            throw new IllegalArgumentException("lr_decay " + decay + " needs a positive number of steps");
+        }
+    }
+
+    public static LrSchedule of(TrainConfig c) {
+        return new LrSchedule(c.learningRate(), c.warmupSteps(), c.steps(), c.lrDecay());
+    }
+
+    public double at(long step) {
+        if (warmup > 0 && step < warmup) {
+            return peak * (step + 1) / warmup;
+        }
+        if (decay.equals("constant")) {
+            return peak;
+        }
+        double span = Math.max(1, total - warmup);
+        double progress = Math.min(1.0, Math.max(0.0, (step - warmup) / span));
+        return switch (decay) {
+            case "cosine" -> peak * 0.5 * (1 + Math.cos(Math.PI * progress));
+            case "exponential" -> peak * Math.pow(EXPONENTIAL_FINAL_RATIO, progress);
+            default -> throw new IllegalArgumentException("lr_decay: unknown '" + decay + "'");
+        };
+    }
+}

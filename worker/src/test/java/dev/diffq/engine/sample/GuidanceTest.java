@@ -1,0 +1,195 @@
+package dev.diffq.engine.sample;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.diffq.engine.schedule.NoiseSchedule;
+import dev.diffq.engine.schedule.Objective;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GuidanceTest {
+
+    static NDManager manager;
+    static final Shape IMAGE = new Shape(1, 6, 6);
+    static final NoiseSchedule SCHEDULE = NoiseSchedule.create("linear", 100);
+    static final int NULL_CLASS = 2;
+    /** Class 0, class 1 and the null class each denoise towards their own image. */
+    static final float[][] TARGETS = {image(1), image(2), image(3)};
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static float[] image(int seed) {
+        float[] p = new float[(int) IMAGE.size()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (float) Math.cos(seed * 2.3 + i * 0.37 * seed) * 0.9f;
+        }
+        return p;
+    }
+
+    /** eps of the point-mass denoiser for one label, computed directly (the reference). */
+    static NDArray epsFor(NDManager m, NDArray xt, int t, int label) {
+        double ab = SCHEDULE.alphaBar(t);
+        NDArray target = m.create(TARGETS[label], IMAGE).expandDims(0);
+        return xt.sub(target.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
+    }
+
+    static NDArray noisy(NDManager m, int n) {
+        return new NoiseSource(3).batch(m, SamplerTest.indices(n), 0, IMAGE);
+    }
+
+    @Test
+    void guidanceZeroIsUnconditionalOneIsConditionalAndOthersExtrapolateInOneForward() {
+        for (Objective obj : Objective.values()) {
+            try (NDManager m = manager.newSubManager()) {
+                AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
+                        AnalyticDenoisers.pointMass(SCHEDULE, obj, TARGETS, IMAGE));
+                NDArray xt = noisy(m, 3);
+                long[] labels = {0, 1, 0};
+                int t = 40;
+                NDArray uncond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 2), epsFor(m, xt.get("1:2"), t, 2), epsFor(m, xt.get("2:3"), t, 2));
+                NDArray cond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 1), epsFor(m, xt.get("2:3"), t, 0));
+
+                NDArray w0 = GuidedEstimator.of(d, SCHEDULE, obj, NULL_CLASS, labels, 0.0, X0Processing.NONE).guidedEps(xt, t);
+                assertTrue(w0.allClose(uncond, 1e-4, 1e-4, false), obj + " w=0 is the unconditional estimate");
+                assertEquals(3, d.lastBatch, "w=0 needs only the unconditional half");
+
+                NDArray w1 = GuidedEstimator.of(d, SCHEDULE, obj, NULL_CLASS, labels, 1.0, X0Processing.NONE).guidedEps(xt, t);
+                assertTrue(w1.allClose(cond, 1e-4, 1e-4, false), obj + " w=1 is the conditional estimate");
+                assertEquals(3, d.lastBatch, "w=1 needs only the conditional half");
+
+                int before = d.calls.get();
+                GuidedEstimator guided = GuidedEstimator.of(d, SCHEDULE, obj, NULL_CLASS, labels, 2.5, X0Processing.NONE);
+                NDArray w25 = guided.guidedEps(xt, t);
+                assertEquals(before + 1, d.calls.get(), "one forward for both halves");
+                assertEquals(6, d.lastBatch, "conditional and unconditional halves batched together");
+                assertEquals(1, guided.forwardCalls());
+                NDArray expected = uncond.add(cond.sub(uncond).mul(2.5f));
+                assertTrue(w25.allClose(expected, 1e-4, 1e-4, false), obj + " eps_u + w (eps_c - eps_u)");
+            }
+        }
+    }
+
+    @Test
+    void unconditionalRequestsAskForTheNullClass() {
+        try (NDManager m = manager.newSubManager()) {
+            Denoiser d = AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE);
+            NDArray xt = noisy(m, 2);
+            // guidance is irrelevant without labels
+            NDArray eps = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, null, 4.0, X0Processing.NONE).guidedEps(xt, 10);
+            NDArray ref = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), 10, 2), epsFor(m, xt.get("1:2"), 10, 2));
+            assertTrue(eps.allClose(ref, 1e-4, 1e-4, false));
+        }
+    }
+
+    @Test
+    void anagramAveragesUprightClassAWithRotatedClassB() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
+                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.V, TARGETS, IMAGE));
+            NDArray xt = noisy(m, 2);
+            int t = 70;
+            double w = 3.0;
+            GuidedEstimator est = GuidedEstimator.anagram(d, SCHEDULE, Objective.V, NULL_CLASS, 2, 0, 1, w, X0Processing.NONE);
+            NDArray eps = est.guidedEps(xt, t);
+            assertEquals(1, d.calls.get());
+            assertEquals(8, d.lastBatch, "a upright, b rotated, and both unconditional, in one forward");
+            NDArray rotated = GuidedEstimator.rotate180(xt);
+            NDArray[] upright = new NDArray[2], flipped = new NDArray[2];
+            for (int i = 0; i < 2; i++) {
+                NDArray x1 = xt.get(i + ":" + (i + 1)), r1 = rotated.get(i + ":" + (i + 1));
+                NDArray u = epsFor(m, x1, t, 2), c = epsFor(m, x1, t, 0);
+                upright[i] = u.add(c.sub(u).mul((float) w));
+                NDArray ur = epsFor(m, r1, t, 2), cr = epsFor(m, r1, t, 1);
+                flipped[i] = GuidedEstimator.rotate180(ur.add(cr.sub(ur).mul((float) w)));
+            }
+            NDArray expected = NDArrayStack.stack(m, upright).add(NDArrayStack.stack(m, flipped)).mul(0.5f);
+            assertTrue(eps.allClose(expected, 1e-3, 1e-3, false));
+            // rotating really matters: class b's estimate on the upright image differs
+            assertFalse(eps.allClose(NDArrayStack.stack(m, upright), 1e-2, 1e-2, false));
+        }
+    }
+
+    @Test
+    void hybridTakesLowFrequenciesFromAAndHighFromB() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
+                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            NDArray xt = noisy(m, 2);
+            int t = 30;
+            NDArray eps = GuidedEstimator.hybrid(d, SCHEDULE, Objective.EPS, NULL_CLASS, 2, 0, 1, 1.0, 1.2, X0Processing.NONE)
+                    .guidedEps(xt, t);
+            assertEquals(4, d.lastBatch, "w=1: a and b conditional only, in one forward");
+            NDArray a = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 0));
+            NDArray b = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 1), epsFor(m, xt.get("1:2"), t, 1));
+            NDArray expected = GaussianBlur.lowPass(a, 1.2).add(b.sub(GaussianBlur.lowPass(b, 1.2)));
+            assertTrue(eps.allClose(expected, 1e-4, 1e-4, false));
+            // with the same class in both roles, the split is the identity
+            NDArray same = GuidedEstimator.hybrid(d, SCHEDULE, Objective.EPS, NULL_CLASS, 2, 1, 1, 1.0, 1.2, X0Processing.NONE)
+                    .guidedEps(xt, t);
+            assertTrue(same.allClose(b, 1e-4, 1e-4, false));
+        }
+    }
+
+    @Test
+    void blurIsANormalisedLowPass() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray constant = m.full(new Shape(1, 3, 9, 9), 0.7f);
+            assertTrue(GaussianBlur.lowPass(constant, 2.0).allClose(constant, 1e-5, 1e-5, false), "constants pass, borders too");
+            // a checkerboard (highest frequency) is strongly attenuated
+            float[] board = new float[81];
+            for (int i = 0; i < 81; i++) {
+                board[i] = ((i / 9 + i % 9) % 2 == 0) ? 1f : -1f;
+            }
+            NDArray b = m.create(board, new Shape(1, 1, 9, 9));
+            float interior = GaussianBlur.lowPass(b, 1.0).get(0, 0, 4, 4).getFloat();
+            assertTrue(Math.abs(interior) < 0.05, "checkerboard blurred to ~0, got " + interior);
+            assertEquals(1f, sum(GaussianBlur.kernel(1.5)), 1e-6f);
+            assertThrows(IllegalArgumentException.class, () -> GaussianBlur.kernel(0));
+        }
+    }
+
+    private static float sum(float[] k) {
+        float s = 0;
+        for (float v : k) {
+            s += v;
+        }
+        return s;
+    }
+
+    @Test
+    void clippingAndDynamicThresholdingBoundX0AndKeepEpsConsistent() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x0 = m.create(new float[] {-3f, -0.5f, 0.2f, 2f, 0.1f, 0.3f, -0.4f, 0.5f}, new Shape(2, 1, 2, 2));
+            assertArrayEquals(new float[] {-1f, -0.5f, 0.2f, 1f, 0.1f, 0.3f, -0.4f, 0.5f}, X0Processing.CLIP.apply(x0).toFloatArray());
+            // percentile 0.75 of |x0| per sample: sample 0 -> 2 (sorted 0.2 0.5 2 3), sample 1 -> 0.4 -> max(.,1) = 1
+            float[] th = new X0Processing(false, 0.75).apply(x0).toFloatArray();
+            assertArrayEquals(new float[] {-1f, -0.25f, 0.1f, 1f, 0.1f, 0.3f, -0.4f, 0.5f}, th, 1e-6f);
+            assertThrows(IllegalArgumentException.class, () -> new X0Processing(false, 1.0));
+
+            // An estimator that clips must return the eps that matches the clipped x0.
+            Denoiser wild = (xt, t, labels) -> xt.mul(-5f);
+            NDArray xt = noisy(m, 2);
+            Prediction p = GuidedEstimator.of(wild, SCHEDULE, Objective.EPS, NULL_CLASS, null, 1, X0Processing.CLIP).estimate(xt, 50);
+            assertTrue(p.x0().max().getFloat() <= 1f && p.x0().min().getFloat() >= -1f);
+            double ab = SCHEDULE.alphaBar(50);
+            NDArray rebuilt = p.x0().mul((float) Math.sqrt(ab)).add(p.eps().mul((float) Math.sqrt(1 - ab)));
+            assertTrue(rebuilt.allClose(xt, 1e-4, 1e-4, false), "x_t = a x0 + s eps still holds");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.diffq.engine.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diffq.engine.model.UNetConfig;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class ScheduleAndRandomTest {
+
+    @Test
+    void warmupIsLinearThenCosineFallsToZero() {
+        LrSchedule s = new LrSchedule(1e-3, 10, 110, "cosine");
+        assertEquals(1e-4, s.at(0), 1e-12);
+        assertEquals(5e-4, s.at(4), 1e-12);
+        assertEquals(1e-3, s.at(9), 1e-12);
+        assertEquals(1e-3, s.at(10), 1e-12);
+        assertEquals(0.5e-3, s.at(60), 1e-12); // half way through the decay
+        assertTrue(s.at(109) > 0 && s.at(109) < 1e-6);
+        assertEquals(0, s.at(110), 1e-12);
+        for (int i = 11; i < 110; i++) {
+            assertTrue(s.at(i) < s.at(i - 1), "cosine must fall monotonically at step " + i);
+        }
+    }
+
+    @Test
+    void exponentialAndConstantDecays() {
+        LrSchedule e = new LrSchedule(2e-3, 0, 100, "exponential");
+        assertEquals(2e-3, e.at(0), 1e-12);
+        assertEquals(2e-3 * Math.sqrt(0.01), e.at(50), 1e-12);
+        assertEquals(2e-5, e.at(100), 1e-12);
+        LrSchedule c = new LrSchedule(2e-3, 4, 0, "constant");
+        assertEquals(1e-3, c.at(1), 1e-12);
+        assertEquals(2e-3, c.at(1_000_000), 1e-12);
+    }
+
+    @Test
+    void stepDrawsDependOnlyOnSeedStepAndMicroBatch() {
+        StepRandom.Draws a = StepRandom.draw(7, 100, 0, 16, 8, 1000, 0.1);
+        StepRandom.Draws b = StepRandom.draw(7, 100, 0, 16, 8, 1000, 0.1);
+        assertArrayEquals(a.timesteps(), b.timesteps());
+        assertArrayEquals(a.noise(), b.noise(), 0f);
+        assertFalse(Arrays.equals(a.timesteps(), StepRandom.draw(7, 101, 0, 16, 8, 1000, 0.1).timesteps()));
+        assertFalse(Arrays.equals(a.timesteps(), StepRandom.draw(7, 100, 1, 16, 8, 1000, 0.1).timesteps()));
+        assertFalse(Arrays.equals(a.timesteps(), StepRandom.draw(8, 100, 0, 16, 8, 1000, 0.1).timesteps()));
+        for (int t : a.timesteps()) {
+            assertTrue(t >= 0 && t < 1000);
+        }
+    }
+
+    @Test
+    void labelDropoutHitsItsRateAndNoiseIsStandardNormal() {
+        int dropped = 0;
+        int total = 0;
+        double sum = 0;
+        double sq = 0;
+        for (int step = 0; step < 200; step++) {
+            StepRandom.Draws d = StepRandom.draw(1, step, 0, 64, 4, 1000, 0.1);
+            for (boolean x : d.dropLabel()) {
+                dropped += x ? 1 : 0;
+                total++;
+            }
+            for (float n : d.noise()) {
+                sum += n;
+                sq += n * n;
+            }
+        }
+        double rate = (double) dropped / total;
+        assertEquals(0.1, rate, 0.01, "label dropout rate");
+        int n = total * 4;
+        assertEquals(0, sum / n, 0.02);
+        assertEquals(1, sq / n, 0.03);
+        StepRandom.Draws none = StepRandom.draw(1, 5, 0, 64, 1, 1000, 0.0);
+        for (boolean x : none.dropLabel()) {
+            assertFalse(x);
+        }
+    }
+
+    @Test
+    void configDefaultsValidationAndJsonRoundTrip() {
+        UNetConfig model = UNetConfig.preset("mnist-small");
+        TrainConfig c = TrainConfig.builder(model, "mnist").steps(100).build().validate();
+        assertEquals("cosine", c.lrDecay());
+        assertEquals(10, c.warmupSteps(), "warm-up defaults to a tenth of a short run");
+        assertEquals(200, TrainConfig.builder(model, "mnist").steps(10_000).build().warmupSteps());
+        TrainConfig minutes = TrainConfig.builder(model, "mnist").maxMinutes(5).build().validate();
+        assertEquals("constant", minutes.lrDecay());
+
+        TrainConfig back = TrainConfig.fromJson(c.toJson());
+        assertEquals(c, back);
+
+        TrainConfig bad = TrainConfig.builder(model, "mnist").batchSize(0).lrDecay("cosine").objective("x0")
+                .device("tpu").build();
+        var v = bad.violations();
+        assertTrue(v.contains("batch_size: must be between 1 and 4096"), v.toString());
+        assertTrue(v.stream().anyMatch(s -> s.startsWith("steps: set steps or max_minutes")), v.toString());
+        assertTrue(v.stream().anyMatch(s -> s.startsWith("lr_decay: cosine decays over the run")), v.toString());
+        assertTrue(v.stream().anyMatch(s -> s.startsWith("objective: must be one of eps, v")), v.toString());
+        assertTrue(v.stream().anyMatch(s -> s.startsWith("device:")), v.toString());
+    }
+}

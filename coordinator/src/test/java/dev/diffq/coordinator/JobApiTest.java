@@ -255,6 +255,13 @@ class JobApiTest {
         assertTrue(resp.body().matches("(?s).*\"name\":\\s*\"arts\".*"), resp.body());
     }
 
+    private static long depth(String topic) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String line = metrics.lines().filter(l -> l.startsWith("diffq_queue_depth{topic=\"" + topic + "\"}")).findFirst()
+                .orElseThrow(() -> new AssertionError(metrics));
+        return Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
     @Test
     void serviceEndpointsAnswer() {
         given().get("/q/health").then().statusCode(200).body("status", equalTo("UP"))
@@ -269,9 +276,22 @@ class JobApiTest {
         String depthLine = metrics.lines().filter(l -> l.startsWith("diffq_queue_depth{topic=\"diffq.requests.train\"}"))
                 .findFirst().orElseThrow(() -> new AssertionError(metrics));
         long depth = Long.parseLong(depthLine.substring(depthLine.lastIndexOf(' ') + 1));
-        // Offsets count the transaction marker after each request too.
-        assertTrue(depth >= trainRequests && depth <= 2 * trainRequests, depthLine + " vs " + trainRequests + " requests (" + queued + ")");
+        assertEquals(trainRequests, depth, depthLine + " (" + queued + ")");
         assertTrue(metrics.contains("diffq_images_generated_total "), metrics);
+
+        // A worker group that has taken everything on the high-priority train topic leaves nothing waiting there.
+        given().contentType(ContentType.JSON).body("{\"priority\":\"PRIORITY_HIGH\",\"train\":{\"dataset\":\"mnist\",\"steps\":5}}")
+                .post("/v1/jobs").then().statusCode(201);
+        assertTrue(depth(Topics.TRAIN_HIGH) >= 1);
+        var props = dev.diffq.coordinator.kafka.KafkaProps.consumer(bootstrap(), "diffq-test-workers");
+        try (var worker = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(props)) {
+            var parts = worker.partitionsFor(Topics.TRAIN_HIGH).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            var offsets = new java.util.HashMap<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>();
+            worker.endOffsets(parts).forEach((tp, end) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
+            worker.commitSync(offsets);
+        }
+        assertEquals(0, depth(Topics.TRAIN_HIGH));
 
         String openapi = given().get("/q/openapi").then().statusCode(200).extract().asString();
         assertTrue(openapi.startsWith("openapi: 3"));

@@ -1,30 +1,21 @@
 package dev.diffq.coordinator.ops;
 
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupListing;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 import dev.diffq.contract.Topics;
 import dev.diffq.coordinator.CoordinatorRuntime;
-import dev.diffq.coordinator.jobs.EventFolding;
 import dev.diffq.coordinator.jobs.JobKind;
 import dev.diffq.coordinator.jobs.ShardPlan;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobState;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -33,15 +24,33 @@ import jakarta.ws.rs.Produces;
  * GET /q/metrics in the Prometheus text format. Job figures come from the job table, so every replica
  * reports the same and a restart loses nothing. Queue depth per request topic is the end offsets minus
  * the furthest committed offset of any worker group on each partition (from the log start when no group
- * has committed there yet).
+ * has committed there yet), counting committed records only (see QueueDepth).
  */
 @Path("/q/metrics")
+@Singleton
 public class MetricsResource {
     private static final Logger LOG = Logger.getLogger(MetricsResource.class);
     static final List<String> REQUEST_TOPICS = List.of(Topics.TRAIN, Topics.TRAIN_HIGH, Topics.SAMPLE, Topics.SAMPLE_HIGH);
 
     @Inject
     CoordinatorRuntime runtime;
+
+    private QueueDepth queueDepth;
+
+    private synchronized QueueDepth queueDepthCounter() {
+        if (queueDepth == null) {
+            queueDepth = new QueueDepth(runtime.config().kafka().bootstrap(), runtime.admin(),
+                    runtime.config().kafka().timeoutMs());
+        }
+        return queueDepth;
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (queueDepth != null) {
+            queueDepth.close();
+        }
+    }
 
     @GET
     @Produces("text/plain; version=0.0.4; charset=utf-8")
@@ -70,7 +79,7 @@ public class MetricsResource {
             out.append("diffq_jobs{state=\"").append(s.name()).append("\"} ").append(byState.getOrDefault(s, 0))
                     .append('\n');
         }
-        out.append("# HELP diffq_queue_depth Requests not yet taken by a worker, per request topic (offset difference: transaction markers count too).\n")
+        out.append("# HELP diffq_queue_depth Requests not yet taken by a worker, per request topic.\n")
                 .append("# TYPE diffq_queue_depth gauge\n");
         Map<String, Long> depth = queueDepth();
         for (String topic : REQUEST_TOPICS) {
@@ -92,38 +101,8 @@ public class MetricsResource {
     }
 
     private Map<String, Long> queueDepth() {
-        Admin admin = runtime.admin();
-        long timeout = runtime.config().kafka().timeoutMs();
         try {
-            Set<TopicPartition> partitions = admin.describeTopics(REQUEST_TOPICS).allTopicNames()
-                    .get(timeout, TimeUnit.MILLISECONDS).values().stream()
-                    .flatMap(t -> t.partitions().stream().map(p -> new TopicPartition(t.name(), p.partition())))
-                    .collect(Collectors.toSet());
-            Map<TopicPartition, OffsetSpec> latest = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-            Map<TopicPartition, OffsetSpec> earliest = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.earliest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all()
-                    .get(timeout, TimeUnit.MILLISECONDS);
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start = admin.listOffsets(earliest).all()
-                    .get(timeout, TimeUnit.MILLISECONDS);
-            Map<TopicPartition, Long> committed = new HashMap<>();
-            for (ConsumerGroupListing g : admin.listConsumerGroups().all().get(timeout, TimeUnit.MILLISECONDS)) {
-                if (g.groupId().equals(EventFolding.GROUP)) {
-                    continue;
-                }
-                Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(g.groupId())
-                        .partitionsToOffsetAndMetadata().get(timeout, TimeUnit.MILLISECONDS);
-                offsets.forEach((tp, om) -> {
-                    if (om != null && partitions.contains(tp)) {
-                        committed.merge(tp, om.offset(), Math::max);
-                    }
-                });
-            }
-            Map<String, Long> depth = new HashMap<>();
-            for (TopicPartition tp : partitions) {
-                long from = Math.max(committed.getOrDefault(tp, start.get(tp).offset()), start.get(tp).offset());
-                depth.merge(tp.topic(), Math.max(0, end.get(tp).offset() - from), Long::sum);
-            }
-            return depth;
+            return queueDepthCounter().measure(REQUEST_TOPICS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -70,7 +70,16 @@ public final class EventFolding implements AutoCloseable {
         try {
             consumer.subscribe(List.of(Topics.EVENTS));
             while (running) {
-                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(200));
+                ConsumerRecords<String, byte[]> batch;
+                try {
+                    batch = consumer.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.warnf("polling %s failed, retrying: %s", Topics.EVENTS, e.getMessage());
+                    Thread.sleep(1_000);
+                    continue;
+                }
                 if (batch.isEmpty()) {
                     continue;
                 }
@@ -79,6 +88,8 @@ public final class EventFolding implements AutoCloseable {
                 } catch (JobNotYetKnown e) {
                     rewind(batch);
                     Thread.sleep(200);
+                } catch (WakeupException e) {
+                    throw e;
                 } catch (RuntimeException e) {
                     LOG.warnf("folding %d events failed, retrying: %s", batch.count(), e.getMessage());
                     rewind(batch);
@@ -89,8 +100,6 @@ public final class EventFolding implements AutoCloseable {
             // closing
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error("event folding stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(1));
         }
@@ -157,9 +166,13 @@ public final class EventFolding implements AutoCloseable {
         }
     }
 
+    /** Reads the batch again next poll; partitions lost to a rebalance meanwhile are another replica's now. */
     private void rewind(ConsumerRecords<String, byte[]> batch) {
+        var assigned = consumer.assignment();
         for (TopicPartition tp : batch.partitions()) {
-            consumer.seek(tp, batch.records(tp).get(0).offset());
+            if (assigned.contains(tp)) {
+                consumer.seek(tp, batch.records(tp).get(0).offset());
+            }
         }
     }
 

@@ -182,6 +182,20 @@ class EventFoldingTest {
     }
 
     @Test
+    void aRetryableFailurePutsTheJobBackInTheQueueUntilItRunsAgain() throws Exception {
+        String id = submit(JobApiTest.trainSpec("flaky"));
+        emit(JobEvent.newBuilder().setJobId(id).setAttempt(1).setStarted(JobEvent.Started.getDefaultInstance()));
+        await(id, r -> r.getState() == JobState.RUNNING);
+        emit(JobEvent.newBuilder().setJobId(id).setAttempt(1)
+                .setFailed(JobEvent.Failed.newBuilder().setReason("worker let go").setRetryable(true)));
+        JobRecord requeued = await(id, r -> r.getState() == JobState.QUEUED);
+        assertEquals("worker let go", requeued.getError());
+        emit(JobEvent.newBuilder().setJobId(id).setAttempt(2).setStarted(JobEvent.Started.getDefaultInstance()));
+        JobRecord again = await(id, r -> r.getState() == JobState.RUNNING);
+        assertEquals(2, again.getAttempts());
+    }
+
+    @Test
     void aRunningJobIsCancelledWhenItsWorkerReportsIt() throws Exception {
         String id = submit(JobApiTest.trainSpec("stop-me"));
         emit(JobEvent.newBuilder().setJobId(id).setStarted(JobEvent.Started.getDefaultInstance()));
@@ -216,14 +230,17 @@ class EventFoldingTest {
         assertEquals(List.of(id + "/0", id + "/1", id + "/2"), keys);
         assertTrue(requests.stream().allMatch(r -> r.getShardCount() == 3 && r.getSpec().equals(queued.getSpec())));
 
-        // What the workers would write: 28x28 images named by class and index within the class.
+        // What the workers would write: 28x28 images named by class and global image index (class-major).
+        int n = 0;
         for (int c : new int[] {3, 7}) {
-            for (int n = 0; n < 3; n++) {
+            for (int k = 0; k < 3; k++, n++) {
                 BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-                img.getRaster().setSample(n, c, 0, 255);
+                img.getRaster().setSample(k, c, 0, 255);
                 ByteArrayOutputStream png = new ByteArrayOutputStream();
                 ImageIO.write(img, "png", png);
-                runtime.store().put(ObjectKeys.samples(id) + "sample_c" + c + "_" + n + ".png", png.toByteArray(), "image/png");
+                String folder = "shard-" + (n / 2) + "/"; // shards may write into their own folders
+                runtime.store().put(ObjectKeys.samples(id) + folder + "sample_c" + c + "_" + n + ".png", png.toByteArray(),
+                        "image/png");
             }
         }
         for (int shard : new int[] {2, 0}) {
@@ -244,8 +261,9 @@ class EventFoldingTest {
         assertEquals(3, done.getShardsDone());
         JsonNode result = JSON.readTree(runtime.store().get(ObjectKeys.result(id)).orElseThrow());
         assertEquals(6, result.path("images").size());
-        assertEquals("samples/sample_c3_0.png", result.path("images").get(0).path("name").asText());
-        assertEquals("samples/sample_c7_2.png", result.path("images").get(5).path("name").asText());
+        assertEquals("samples/shard-0/sample_c3_0.png", result.path("images").get(0).path("name").asText());
+        assertEquals("samples/shard-2/sample_c7_5.png", result.path("images").get(5).path("name").asText());
+        assertEquals("7", result.path("images").get(5).path("label").asText());
         BufferedImage grid = ImageIO.read(new ByteArrayInputStream(runtime.store().get(ObjectKeys.jobPrefix(id) + "samples/grid.png").orElseThrow()));
         assertEquals(3 * 30 + 2, grid.getWidth(), "one column per image of a class");
         assertEquals(2 * 30 + 2, grid.getHeight(), "one row per class");

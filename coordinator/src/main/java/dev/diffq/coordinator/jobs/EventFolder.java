@@ -17,7 +17,9 @@ import dev.diffq.proto.JobState;
  * <li>artifact: appended (an artifact of the same name is replaced);</li>
  * <li>succeeded: for a job of one shard, SUCCEEDED; for a sharded job the shard is counted and the job
  *     is {@link Folded#allShardsSucceeded() ready to finish} once every shard has succeeded;</li>
- * <li>failed: FAILED with the reason (workers retry retryable failures themselves and report the last);</li>
+ * <li>failed, retryable: this attempt failed or the worker let go of it, and the request will run again:
+ *     back to QUEUED with the reason kept in {@code error};</li>
+ * <li>failed, not retryable: FAILED with the reason;</li>
  * <li>cancelled: CANCELLED.</li>
  * </ul>
  * A finished job ignores further events.
@@ -36,6 +38,7 @@ public final class EventFolder {
         boolean allDone = false;
         switch (e.getKindCase()) {
             case STARTED -> {
+                b.setState(JobState.RUNNING); // also after a retryable failure put it back in the queue
                 markRunning(b, e, at);
             }
             case PROGRESS -> {
@@ -62,7 +65,13 @@ public final class EventFolder {
                     }
                 }
             }
-            case FAILED -> b.setState(JobState.FAILED).setError(e.getFailed().getReason()).setFinishedMs(at);
+            case FAILED -> {
+                if (e.getFailed().getRetryable()) {
+                    b.setState(JobState.QUEUED).setError(e.getFailed().getReason());
+                } else {
+                    b.setState(JobState.FAILED).setError(e.getFailed().getReason()).setFinishedMs(at);
+                }
+            }
             case CANCELLED -> b.setState(JobState.CANCELLED).setError(e.getCancelled().getReason()).setFinishedMs(at);
             default -> {
                 return new Folded(r, false);

@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +25,8 @@ import dev.diffq.proto.JobRecord;
 
 /**
  * Finishes a sample job once all its shards have succeeded: composes one grid from every image the shards
- * wrote under jobs/&lt;id&gt;/samples/ (sample_c&lt;label&gt;_&lt;n&gt;.png; one row per class) and writes
+ * wrote under jobs/&lt;id&gt;/samples/ (sample_c&lt;label&gt;_&lt;n&gt;.png, n the global image index; one row per
+ * class when the job lists classes) and writes
  * result.json, the completion marker and index, last.
  */
 public final class ResultAssembler {
@@ -34,10 +34,11 @@ public final class ResultAssembler {
     static final int MAX_GRID_IMAGES = 4096;
     public static final String GRID = "samples/grid.png";
 
-    private static final Pattern SAMPLE = Pattern.compile("sample_c(-?\\d+)_(\\d+)\\.png");
+    /** The workers' image names: label {@code 3}, {@code u} (unconditional) or {@code 3-8} (anagram, hybrid); n = global index. */
+    private static final Pattern SAMPLE = Pattern.compile("sample_c([0-9u-]+)_(\\d+)\\.png");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Image(String key, long size, int label, int index) {}
+    private record Image(String key, long size, String label, int index) {}
 
     private final ObjectStore store;
 
@@ -48,15 +49,17 @@ public final class ResultAssembler {
     /** Writes the grid and result.json; answers the artifacts to add to the record. */
     public List<Artifact> finish(JobRecord job) {
         String prefix = ObjectKeys.jobPrefix(job.getId());
-        List<Image> images = new ArrayList<>();
+        // Shards may write into sub-folders of samples/; the global image index orders (and dedupes) them.
+        java.util.TreeMap<Integer, Image> byIndex = new java.util.TreeMap<>();
         for (ObjectStore.StoredObject o : store.list(ObjectKeys.samples(job.getId()))) {
             String file = o.key().substring(o.key().lastIndexOf('/') + 1);
             Matcher m = SAMPLE.matcher(file);
             if (m.matches()) {
-                images.add(new Image(o.key(), o.size(), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+                Image i = new Image(o.key(), o.size(), m.group(1), Integer.parseInt(m.group(2)));
+                byIndex.merge(i.index(), i, (a, b) -> a.key().compareTo(b.key()) <= 0 ? a : b);
             }
         }
-        images.sort(Comparator.comparingInt(Image::label).thenComparingInt(Image::index).thenComparing(Image::key));
+        List<Image> images = new ArrayList<>(byIndex.values());
         List<Artifact> added = new ArrayList<>();
 
         ObjectNode result = JSON.createObjectNode();
@@ -69,9 +72,9 @@ public final class ResultAssembler {
                     .put("label", i.label()).put("index", i.index());
         }
         if (!images.isEmpty() && images.size() <= MAX_GRID_IMAGES) {
-            int columns = job.getSpec().getSample().getClassesCount() > 0
-                    ? Math.max(1, job.getSpec().getSample().getPerClass())
-                    : (int) Math.ceil(Math.sqrt(images.size()));
+            var sample = job.getSpec().getSample();
+            boolean classRows = sample.getClassesCount() > 0 && !sample.hasAnagram() && !sample.hasHybrid();
+            int columns = classRows ? Math.max(1, sample.getPerClass()) : (int) Math.ceil(Math.sqrt(images.size()));
             byte[] grid = grid(images, columns);
             store.put(prefix + GRID, grid, "image/png");
             added.add(Artifact.newBuilder().setName(GRID).setSize(grid.length).setContentType("image/png")

@@ -14,7 +14,6 @@ import dev.diffq.coordinator.jobs.JobTable;
 import dev.diffq.contract.JobJson;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobRecord;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
@@ -24,16 +23,49 @@ import jakarta.ws.rs.sse.SseEventSink;
  * (the whole record), changed progress gives {@code progress}, each new artifact gives {@code artifact},
  * and a finished job gives {@code end}, after which the stream closes.
  */
-public final class SseHub implements JobTable.Listener {
+public final class SseHub implements JobTable.Listener, AutoCloseable {
+    /** A comment line this often keeps idle streams open through proxies and finds clients that left. */
+    static final long KEEP_ALIVE_SECONDS = 15;
     private record Subscriber(SseEventSink sink, Sse sse) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final JobTable table;
     private final Map<String, Set<Subscriber>> subscribers = new ConcurrentHashMap<>();
 
+    private final java.util.concurrent.ScheduledExecutorService keepAlive =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "diffq-sse-keep-alive");
+                t.setDaemon(true);
+                return t;
+            });
+
     public SseHub(JobTable table) {
         this.table = table;
         table.addListener(this);
+        keepAlive.scheduleWithFixedDelay(this::keepAlive, KEEP_ALIVE_SECONDS, KEEP_ALIVE_SECONDS,
+                java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private void keepAlive() {
+        for (var entry : subscribers.entrySet()) {
+            for (Subscriber s : entry.getValue()) {
+                if (s.sink().isClosed()) {
+                    entry.getValue().remove(s);
+                    continue;
+                }
+                try {
+                    s.sink().send(s.sse().newEventBuilder().comment("keep-alive").build());
+                } catch (RuntimeException e) {
+                    entry.getValue().remove(s);
+                }
+            }
+        }
+        subscribers.values().removeIf(Set::isEmpty);
+    }
+
+    @Override
+    public void close() {
+        keepAlive.shutdownNow();
     }
 
     /** Sends the current state, then follows the job; 404 for an unknown job. */
@@ -103,7 +135,7 @@ public final class SseHub implements JobTable.Listener {
         if (s.sink().isClosed()) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
-        return s.sink().send(s.sse().newEventBuilder().name(name).mediaType(MediaType.TEXT_PLAIN_TYPE)
+        return s.sink().send(s.sse().newEventBuilder().name(name)
                 .data(json).build());
     }
 }

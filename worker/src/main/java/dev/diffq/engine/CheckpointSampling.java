@@ -4,6 +4,11 @@ import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import dev.diffq.engine.model.UNetConfig;
+import dev.diffq.engine.schedule.NoiseSchedule;
+import dev.diffq.engine.schedule.Objective;
+import dev.diffq.engine.train.TrainConfig;
 import dev.diffq.engine.sample.BlockDenoiser;
 import dev.diffq.engine.sample.ProgressListener;
 import dev.diffq.engine.sample.SampleRequest;
@@ -20,10 +25,20 @@ public final class CheckpointSampling {
 
     public static SampleResult run(LoadedModel model, SampleRequest request, Path outDir, ProgressListener progress,
             BooleanSupplier cancelled) {
-        var cfg = model.config();
-        try (NDManager manager = model.model().getNDManager().newSubManager()) {
-            SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(model.block(), manager),
-                    model.schedule(), model.objective(), model.nullClass(), cfg.inChannels(), cfg.imageSize());
+        return run(model.block(), model.trainConfig(), model.model().getNDManager(), request, outDir, progress, cancelled);
+    }
+
+    /**
+     * Samples from a UNet block trained with {@code config} (its schedule, objective and classes); the block's
+     * parameters must live on {@code parent}'s device. Used for checkpoints and for the grids made during training.
+     */
+    public static SampleResult run(Block block, TrainConfig config, NDManager parent, SampleRequest request, Path outDir,
+            ProgressListener progress, BooleanSupplier cancelled) {
+        UNetConfig cfg = config.model();
+        try (NDManager manager = parent.newSubManager()) {
+            SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(block, manager),
+                    NoiseSchedule.create(config.schedule(), config.timesteps()), Objective.parse(config.objective()),
+                    cfg.nullClass(), cfg.inChannels(), cfg.imageSize());
             return pipeline.run(request, outDir, manager, progress, cancelled);
         }
     }

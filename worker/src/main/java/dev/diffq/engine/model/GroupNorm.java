@@ -10,6 +10,7 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,6 +38,17 @@ final class GroupNorm extends Layer {
     }
 
     NDArray apply(ParameterStore ps, NDArray x, boolean training, boolean silu) {
+        NDArray g = ps.getValue(gamma, x.getDevice(), training);
+        NDArray b = ps.getValue(beta, x.getDevice(), training);
+        Optional<FusedOps> fused = FusedOps.available(x);
+        if (fused.isPresent()) {
+            return silu ? fused.get().groupNormSilu(x, g, b) : fused.get().groupNorm(x, g, b);
+        }
+        return composed(x, g, b, silu);
+    }
+
+    /** The same function from DJL's own ops (the fallback, and the reference the fused form is tested against). */
+    static NDArray composed(NDArray x, NDArray g, NDArray b, boolean silu) {
         Shape s = x.getShape();
         long n = s.get(0);
         long rest = s.size() / (n * GROUPS);
@@ -45,9 +57,8 @@ final class GroupNorm extends Layer {
                         Constants.ones(rest, x), Constants.zeros(rest, x), EPS)
                 .singletonOrThrow()
                 .reshape(s);
-        NDArray y = normed.mul(ps.getValue(gamma, x.getDevice(), training))
-                .add(ps.getValue(beta, x.getDevice(), training));
-        return silu ? Ops.silu(y) : y;
+        NDArray y = normed.mul(g).add(b);
+        return silu ? Ops.composedSilu(y) : y;
     }
 
     /**

@@ -11,10 +11,4 @@ public record ClassifierManifest(int format, String architecture, int imageSize,
                                  long steps, double trainSeconds, int threads, String paramsSha256, String createdAt) {
 
     public static final int FORMAT = 1;
-
-    /** The options it was trained with. */
-    public ClassifierTrainingOptions options(int warmupSteps) {
-        return new ClassifierTrainingOptions(epochs, seed, batchSize, learningRate, weightDecay, dropout, maxShift,
-                warmupSteps);
-    }
 }

@@ -178,8 +178,4 @@ public final class ClassifierStore {
         }
         return HexFormat.of().formatHex(md.digest());
     }
-
-    static ObjectMapper json() {
-        return JSON;
-    }
 }

@@ -42,6 +42,8 @@ public final class EngineCli {
             case "sample", "inpaint", "img2img", "anagram", "hybrid" -> rest.length == 1 && rest[0].equals("--help")
                     ? help(out, SampleCommand.USAGE) : SampleCommand.run(args[0], rest, out);
             case "train" -> TrainCommand.run(rest, out);
+            case "train-classifier" -> TrainClassifierCommand.run(rest, out);
+            case "evaluate" -> EvaluateCommand.run(rest, out);
             case "bench" -> {
                 EngineBench.main(rest);
                 yield 0;

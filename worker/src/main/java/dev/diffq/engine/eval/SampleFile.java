@@ -6,13 +6,13 @@ import java.util.regex.Pattern;
 
 /**
  * A generated image as the sampler names it: {@code sample_c<label>_<n>.png} (class-conditional),
- * {@code sample_u_<n>.png} (unconditional) or {@code sample_c<a>-<b>_<n>.png} (anagrams and hybrids, which have no
+ * {@code sample_cu_<n>.png} (unconditional, as the sampler writes it; {@code sample_u_<n>.png} is accepted too) or {@code sample_c<a>-<b>_<n>.png} (anagrams and hybrids, which have no
  * single class). {@code label} is -1 when the image has no single class.
  */
 public record SampleFile(Path path, String tag, int label, long index) {
 
     private static final Pattern CONDITIONAL = Pattern.compile("sample_c([^_]+)_(\\d+)\\.png");
-    private static final Pattern UNCONDITIONAL = Pattern.compile("sample_u_(\\d+)\\.png");
+    private static final Pattern UNCONDITIONAL = Pattern.compile("sample_c?u_(\\d+)\\.png");
     private static final Pattern SINGLE_LABEL = Pattern.compile("\\d{1,9}");
     private static final Pattern MIXED_LABEL = Pattern.compile("\\d{1,9}(-\\d{1,9})+");
 

@@ -35,7 +35,8 @@ import dev.diffq.runtime.job.JobExecutor;
 public final class TrainJobExecutor implements JobExecutor {
     /** Images per class in the grids drawn during and after training. */
     static final int GRID_PER_CLASS = 8;
-    static final int GRID_STEPS = 50;
+    /** DPM-Solver++ at 20 steps: as good as DDIM at 50 for a progress grid, at 40% of the cost. */
+    static final int GRID_STEPS = 20;
 
     @Override
     public ExecutionResult execute(JobContext ctx) throws Exception {
@@ -112,7 +113,7 @@ public final class TrainJobExecutor implements JobExecutor {
         int classes = Math.min(config.model().numClasses(), 10);
         SampleRequest req = SampleRequest.builder()
                 .mode(SampleMode.GENERATE)
-                .sampler(SamplerKind.DDIM)
+                .sampler(SamplerKind.DPMPP_2M)
                 .steps(Math.min(GRID_STEPS, config.timesteps()))
                 .spacing(TimestepSpacing.TRAILING)
                 .guidance(classes > 0 ? 3 : 0)
@@ -125,7 +126,11 @@ public final class TrainJobExecutor implements JobExecutor {
         Path dir = ctx.workDir().resolve("grids/step-" + step);
         SampleResult r;
         try (NDManager manager = NDManager.newBaseManager(DiffusionTrainer.resolveDevice(config.device()))) {
-            r = CheckpointSampling.run(ema, config, manager, req, dir, null, () -> false);
+            long started = System.nanoTime();
+            r = CheckpointSampling.run(ema, config, manager, req, dir, (s, total) -> {
+                double secs = (System.nanoTime() - started) / 1e9;
+                ctx.progress(s, total, 0, 0, s > 0 ? secs * (total - s) / s : 0, "sample grid at step " + step);
+            }, () -> false);
         }
         Path grid = r.grid();
         ctx.artifact(grid, "samples/grid-step-" + step + ".png", "grid");

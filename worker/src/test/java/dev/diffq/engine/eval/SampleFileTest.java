@@ -27,6 +27,10 @@ class SampleFileTest {
         assertEquals(-1, u.label());
         assertEquals(4, u.index());
         assertFalse(u.labelled());
+        SampleFile cu = SampleFile.parse(Path.of("sample_cu_12.png")); // the sampler's own spelling
+        assertEquals("u", cu.tag());
+        assertEquals(12, cu.index());
+        assertFalse(cu.labelled());
         SampleFile mixed = SampleFile.parse(Path.of("sample_c3-8_9.png"));
         assertEquals(-1, mixed.label());
         assertEquals("3-8", mixed.tag());

@@ -172,6 +172,7 @@ final class Commands {
         b.append("local stack\n");
         row(b, "up [options]", "start Kafka, S3, the coordinator and a worker on this machine (Ctrl-C stops)");
         row(b, "demo", "start the stack if needed, train mnist-small, draw digits into ./diffq-out/");
+        row(b, "down", "stop the local stack that up (or demo) started");
         row(b, "engine train|sample|bench ...", "run the diffusion engine directly on local files (no Kafka, no S3)");
         row(b, "build", "build (or rebuild) the jars with Maven");
         b.append("\njobs\n");

@@ -74,11 +74,15 @@ public final class Tensors {
             throw new IllegalArgumentException(what + ": data type " + src.getDataType() + " in the checkpoint but "
                     + dst.getDataType() + " in the model");
         }
-        if (src.getDevice().equals(dst.getDevice())) {
-            dst.set(ALL, src);
-        } else {
-            try (NDArray moved = src.toDevice(dst.getDevice(), true)) {
-                dst.set(ALL, moved);
+        // Written through a detached view of the same storage: model parameters require gradients, and on a
+        // thread in grad mode (PyTorch's default for a fresh thread) an in-place write into them is refused.
+        try (NDArray target = dst.stopGradient()) {
+            if (src.getDevice().equals(dst.getDevice())) {
+                target.set(ALL, src);
+            } else {
+                try (NDArray moved = src.toDevice(dst.getDevice(), true)) {
+                    target.set(ALL, moved);
+                }
             }
         }
     }

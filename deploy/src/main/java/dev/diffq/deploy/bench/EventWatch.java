@@ -25,8 +25,9 @@ import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobState;
 
 /**
- * Watches the stack from the side, straight on Kafka: {@code diffq.events} (what workers report, e.g. Started)
- * and {@code diffq.jobs} (the coordinator's job table, e.g. SUCCEEDED), both read from their end at construction
+ * Watches the stack from the side, straight on Kafka: {@code diffq.events} (what workers report, e.g. Started),
+ * {@code diffq.jobs} (the coordinator's job table, e.g. SUCCEEDED) and the sampling request topics (when the
+ * coordinator wrote a job's request), all read from their end at construction
  * without a consumer group. Each job's first Started and its final state complete a future stamped with
  * {@link System#nanoTime()} at the moment the record reached this consumer, so a latency measured against it
  * includes the worker's pick-up, its event write and one fetch by this consumer (the same path the coordinator's
@@ -34,8 +35,11 @@ import dev.diffq.proto.JobState;
  */
 final class EventWatch implements AutoCloseable {
 
-    /** A job's first Started event: when this consumer saw it, which worker, and the record's (producer) timestamp. */
-    record Started(long seenNanos, String workerId, long eventTimeMs) {}
+    /**
+     * A job's first Started event: when this consumer saw it (nanoTime and wall clock), which worker, and the
+     * record's timestamp (set by the worker's producer when it sent the event).
+     */
+    record Started(long seenNanos, long seenWallMs, String workerId, long eventTimeMs) {}
 
     /** A job's first final state in the job table. */
     record Finished(long seenNanos, JobState state, String error) {}
@@ -43,6 +47,7 @@ final class EventWatch implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<Started>> started = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Finished>> finished = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Long>> requested = new ConcurrentHashMap<>();
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile Exception failure;
@@ -71,6 +76,14 @@ final class EventWatch implements AutoCloseable {
         return started.computeIfAbsent(jobId, k -> new CompletableFuture<>());
     }
 
+    /**
+     * Completes with the timestamp of the job's first sampling request record (set by the coordinator's producer
+     * inside the submission's transaction), once that transaction is committed and the record read here.
+     */
+    CompletableFuture<Long> requested(String jobId) {
+        return requested.computeIfAbsent(jobId, k -> new CompletableFuture<>());
+    }
+
     /** Completes when the job table first shows the job SUCCEEDED, FAILED or CANCELLED. */
     CompletableFuture<Finished> finished(String jobId) {
         return finished.computeIfAbsent(jobId, k -> new CompletableFuture<>());
@@ -79,7 +92,7 @@ final class EventWatch implements AutoCloseable {
     private void loop() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(Topics.EVENTS, Topics.JOBS)) {
+            for (String topic : List.of(Topics.EVENTS, Topics.JOBS, Topics.SAMPLE, Topics.SAMPLE_HIGH)) {
                 for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(20))) {
                     partitions.add(new TopicPartition(topic, info.partition()));
                 }
@@ -100,14 +113,19 @@ final class EventWatch implements AutoCloseable {
             while (!closing) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     long now = System.nanoTime();
+                    long wall = System.currentTimeMillis();
                     if (r.value() == null) {
                         continue;
                     }
                     if (r.topic().equals(Topics.EVENTS)) {
                         JobEvent e = JobEvent.parseFrom(r.value());
                         if (e.hasStarted()) {
-                            started(e.getJobId()).complete(new Started(now, e.getWorkerId(), r.timestamp()));
+                            started(e.getJobId()).complete(new Started(now, wall, e.getWorkerId(), r.timestamp()));
                         }
+                    } else if (r.topic().equals(Topics.SAMPLE) || r.topic().equals(Topics.SAMPLE_HIGH)) {
+                        String key = r.key() == null ? "" : r.key();
+                        int slash = key.indexOf('/'); // sample requests are keyed <job id>/<shard>
+                        requested(slash < 0 ? key : key.substring(0, slash)).complete(r.timestamp());
                     } else {
                         JobRecord job = JobRecord.parseFrom(r.value());
                         JobState s = job.getState();

@@ -197,9 +197,13 @@ public final class QueueBench {
         }
     }
 
-    /** Submit-to-Started with an idle worker. */
-    public record Latency(int jobs, String observedVia, Stats submitToStarted, Stats submitToStartedEventTime,
-            Stats post) {}
+    /**
+     * Submit-to-Started with an idle worker, and where that time goes, from record timestamps (wall clock, ms
+     * resolution, one machine): until the coordinator's producer wrote the request, from there until the worker's
+     * producer wrote Started, and from there until this process read it.
+     */
+    public record Latency(int jobs, String observedVia, Stats submitToStarted, Stats post, Stats submitToRequestRecord,
+            Stats requestRecordToStartedEvent, Stats startedEventToSeen) {}
 
     /** One worker count of the end-to-end phase. */
     public record EndToEnd(int workers, int jobs, int imagesPerJob, double seconds, double jobsPerSecond,
@@ -217,6 +221,10 @@ public final class QueueBench {
     private QueueBench() {}
 
     public static void main(String[] args) {
+        // the in-process broker and S3 server log every step at INFO: keep stderr for the benchmark's own lines
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return;
@@ -318,8 +326,10 @@ public final class QueueBench {
         }
         Random pause = new Random(42);
         long[] toStarted = new long[jobs];
-        long[] toStartedEventTime = new long[jobs];
         long[] post = new long[jobs];
+        long[] toRequest = new long[jobs];
+        long[] requestToStarted = new long[jobs];
+        long[] startedToSeen = new long[jobs];
         for (int i = 0; i < jobs; i++) {
             // a random pause so submissions fall anywhere in the idle worker's poll cycle, not in lock-step with it
             Thread.sleep(pause.nextInt(200));
@@ -330,11 +340,19 @@ public final class QueueBench {
             String id = api.created(r).getId();
             EventWatch.Started s = await(watch.started(id), JOB_TIMEOUT, "job " + id + " to start");
             toStarted[i] = s.seenNanos() - before;
-            toStartedEventTime[i] = Math.max(0, s.eventTimeMs() - wallBefore) * 1_000_000L;
+            long requestMs = await(watch.requested(id), JOB_TIMEOUT, "the request of job " + id);
+            toRequest[i] = millisToNanos(requestMs - wallBefore);
+            requestToStarted[i] = millisToNanos(s.eventTimeMs() - requestMs);
+            startedToSeen[i] = millisToNanos(s.seenWallMs() - s.eventTimeMs());
             awaitSucceeded(watch, api, id, JOB_TIMEOUT); // the worker is idle again before the next job
         }
-        return new Latency(jobs, "Kafka consumer on diffq.events (no group, read from the end; time the Started record "
-                + "was received)", Stats.ofNanos(toStarted), Stats.ofNanos(toStartedEventTime), Stats.ofNanos(post));
+        return new Latency(jobs, "a Kafka consumer of diffq.events in this process (no group, reading from the end):"
+                + " the time the Started record was received", Stats.ofNanos(toStarted), Stats.ofNanos(post),
+                Stats.ofNanos(toRequest), Stats.ofNanos(requestToStarted), Stats.ofNanos(startedToSeen));
+    }
+
+    private static long millisToNanos(long ms) {
+        return Math.max(0, ms) * 1_000_000L; // clamp: wall-clock readings of different processes may be 1 ms apart
     }
 
     private static EndToEnd endToEnd(LocalStack stack, Admin admin, Api api, EventWatch watch, String sampleJson,

@@ -74,11 +74,16 @@ public final class Tensors {
             throw new IllegalArgumentException(what + ": data type " + src.getDataType() + " in the checkpoint but "
                     + dst.getDataType() + " in the model");
         }
-        if (src.getDevice().equals(dst.getDevice())) {
-            dst.set(ALL, src);
-        } else {
-            try (NDArray moved = src.toDevice(dst.getDevice(), true)) {
-                dst.set(ALL, moved);
+        // Through a detached view (same storage): a parameter requires grad, and PyTorch refuses an in-place write
+        // to such a leaf where grad mode is on, which is the default on any thread DJL did not set up (a worker's
+        // job thread loading a checkpoint for sampling).
+        try (NDArray target = dst.stopGradient()) {
+            if (src.getDevice().equals(dst.getDevice())) {
+                target.set(ALL, src);
+            } else {
+                try (NDArray moved = src.toDevice(dst.getDevice(), true)) {
+                    target.set(ALL, moved);
+                }
             }
         }
     }

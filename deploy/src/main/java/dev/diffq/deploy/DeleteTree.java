@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-final class DeleteTree {
+public final class DeleteTree {
     private DeleteTree() {}
 
     /** Deletes a directory tree, ignoring what cannot be deleted (temporary data only). */
-    static void quietly(Path root) {
+    public static void quietly(Path root) {
         if (root == null || !Files.exists(root)) {
             return;
         }

@@ -90,9 +90,15 @@ public final class LocalStack {
     }
 
     private final Options options;
+    /** Every child process (the coordinator and the workers), for {@link #awaitChildren()} and {@link #stop()}. */
     private final List<Process> children = new ArrayList<>();
+    private final List<Process> workers = new ArrayList<>();
     private EmbeddedKafka kafka;
     private EmbeddedS3 s3;
+    private Map<String, String> childEnv;
+    private volatile String bootstrap;
+    private volatile String s3Endpoint;
+    private String apiUrl;
 
     public LocalStack(Options options) {
         this.options = options;
@@ -143,55 +149,110 @@ public final class LocalStack {
             """;
 
     public void start() throws IOException, InterruptedException {
+        start(true);
+    }
+
+    /**
+     * Starts the services, the coordinator and {@code options.workers()} workers and waits for the API to answer.
+     * A port of 0 means a free one. {@code announce} prints the banner a person reads ({@code bin/diffq up});
+     * programs (the benchmarks) pass false.
+     */
+    public void start(boolean announce) throws IOException, InterruptedException {
+        // not synchronized as a whole: Ctrl-C (stop() on the shutdown hook) must not wait for the start-up
         Path data = options.dataDir();
         Files.createDirectories(data.resolve("logs"));
-        String bootstrap = options.externalKafka();
+        bootstrap = options.externalKafka();
         if (bootstrap.isEmpty()) {
             kafka = EmbeddedKafka.start(data.resolve("kafka"), options.kafkaPort(), false);
             bootstrap = kafka.bootstrapServers();
             kafka.createTopics(Topics.defaults(4), Topics.compacted());
         }
-        String s3Endpoint = options.externalS3();
+        s3Endpoint = options.externalS3();
         if (s3Endpoint.isEmpty()) {
             s3 = EmbeddedS3.start(data.resolve("s3"), options.s3Port(), false);
             s3Endpoint = s3.endpoint();
         }
+        int httpPort = options.httpPort() > 0 ? options.httpPort() : EmbeddedKafka.freePort();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("DIFFQ_KAFKA", bootstrap);
         env.put("DIFFQ_S3_ENDPOINT", s3Endpoint);
         env.put("DIFFQ_S3_PUBLIC_ENDPOINT", s3Endpoint);
         env.put("DIFFQ_S3_ACCESS_KEY", options.s3AccessKey());
         env.put("DIFFQ_S3_SECRET_KEY", options.s3SecretKey());
-        env.put("DIFFQ_HTTP_PORT", Integer.toString(options.httpPort()));
+        env.put("DIFFQ_HTTP_PORT", Integer.toString(httpPort));
         env.put("DIFFQ_DEVICE", options.device());
-
         Path repo = options.repoDir();
         Path coordinatorJar = repo.resolve("coordinator/target/quarkus-app/quarkus-run.jar");
         requireFile(coordinatorJar);
-        children.add(launch("coordinator", List.of(java(), "-Xmx1g", "-jar", coordinatorJar.toString()), env));
-
-        String workerCp = workerClasspath(repo);
-        for (int i = 0; i < options.workers(); i++) {
-            Map<String, String> wenv = new LinkedHashMap<>(env);
-            wenv.put("DIFFQ_WORKER_ID", "local-worker-" + i);
-            wenv.put("DIFFQ_WORK_DIR", data.resolve("work/worker-" + i).toString());
-            children.add(launch("worker-" + i, List.of(java(), "-Dai.djl.offline=true", "-Xss4m", "-cp", workerCp,
-                    "dev.diffq.runtime.WorkerMain"), wenv));
+        Process coordinator = launch("coordinator", List.of(java(), "-Xmx1g", "-jar", coordinatorJar.toString()), env);
+        String api = "http://127.0.0.1:" + httpPort;
+        synchronized (this) {
+            children.add(coordinator);
+            childEnv = env;
+            apiUrl = api;
         }
-        String api = "http://127.0.0.1:" + options.httpPort();
+        startWorkers(options.workers());
         awaitHttp(api + "/q/health", 120);
-        System.out.println("""
-                diffq is up.
-                  API          %s            (bin/diffq jobs, curl %s/v1/jobs)
-                  OpenAPI      %s/q/openapi   Swagger UI %s/q/swagger-ui
-                  S3 endpoint  %s   bucket diffq   access key %s
-                  Kafka        %s
-                  workers      %d (%s)
-                  data         %s   logs %s
-                Press Ctrl-C to stop.""".formatted(api, api, api, api, s3Endpoint, options.s3AccessKey(), bootstrap,
-                options.workers(), options.device(), data, data.resolve("logs")));
+        if (announce) {
+            System.out.println("""
+                    diffq is up.
+                      API          %s            (bin/diffq jobs, curl %s/v1/jobs)
+                      OpenAPI      %s/q/openapi   Swagger UI %s/q/swagger-ui
+                      S3 endpoint  %s   bucket diffq   access key %s
+                      Kafka        %s
+                      workers      %d (%s)
+                      data         %s   logs %s
+                    Press Ctrl-C to stop.""".formatted(api, api, api, api, s3Endpoint, options.s3AccessKey(), bootstrap,
+                    options.workers(), options.device(), data, data.resolve("logs")));
+        }
         Files.writeString(data.resolve("up.json"), "{\"api\":\"" + api + "\",\"s3\":\"" + s3Endpoint
                 + "\",\"kafka\":\"" + bootstrap + "\",\"pid\":" + ProcessHandle.current().pid() + "}\n");
+    }
+
+    /**
+     * Starts {@code count} more workers (ids {@code local-worker-<i>}, numbered on from the running ones). They
+     * join their consumer groups on their own a few seconds later; the caller waits for that if it matters.
+     */
+    public synchronized void startWorkers(int count) throws IOException {
+        if (childEnv == null) {
+            throw new IllegalStateException("start the stack before its workers");
+        }
+        String workerCp = workerClasspath(options.repoDir());
+        for (int n = 0; n < count; n++) {
+            int i = workers.size();
+            Map<String, String> wenv = new LinkedHashMap<>(childEnv);
+            wenv.put("DIFFQ_WORKER_ID", "local-worker-" + i);
+            wenv.put("DIFFQ_WORK_DIR", options.dataDir().resolve("work/worker-" + i).toString());
+            Process p = launch("worker-" + i, List.of(java(), "-Dai.djl.offline=true", "-Xss4m", "-cp", workerCp,
+                    "dev.diffq.runtime.WorkerMain"), wenv);
+            workers.add(p);
+            children.add(p);
+        }
+    }
+
+    /** Stops every worker (SIGTERM: each finishes or checkpoints its job and leaves its group) and waits for them. */
+    public synchronized void stopWorkers() {
+        terminate(workers);
+        children.removeAll(workers);
+        workers.clear();
+    }
+
+    public synchronized int workerCount() {
+        return workers.size();
+    }
+
+    /** The coordinator's base URL, e.g. {@code http://127.0.0.1:8080}; null before {@link #start}. */
+    public synchronized String apiUrl() {
+        return apiUrl;
+    }
+
+    /** Kafka bootstrap servers the stack uses; null before {@link #start}. */
+    public String kafkaBootstrap() {
+        return bootstrap;
+    }
+
+    public String s3Endpoint() {
+        return s3Endpoint;
     }
 
     private Process launch(String name, List<String> command, Map<String, String> env) throws IOException {
@@ -207,7 +268,11 @@ public final class LocalStack {
         var client = java.net.http.HttpClient.newHttpClient();
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         while (System.currentTimeMillis() < deadline) {
-            for (Process p : children) {
+            List<Process> now;
+            synchronized (this) {
+                now = List.copyOf(children);
+            }
+            for (Process p : now) {
                 if (!p.isAlive()) {
                     throw new IllegalStateException("a child process exited during start (code " + p.exitValue()
                             + "): see " + options.dataDir().resolve("logs"));
@@ -229,25 +294,22 @@ public final class LocalStack {
     }
 
     void awaitChildren() throws InterruptedException {
-        while (!children.isEmpty() && children.stream().anyMatch(Process::isAlive)) {
+        while (true) {
+            List<Process> now;
+            synchronized (this) {
+                now = List.copyOf(children); // stop() and stopWorkers() change the list from other threads
+            }
+            if (now.isEmpty() || now.stream().noneMatch(Process::isAlive)) {
+                return;
+            }
             Thread.sleep(500);
         }
     }
 
     public synchronized void stop() {
-        for (Process p : children) {
-            p.destroy(); // SIGTERM: workers checkpoint and leave the group
-        }
-        for (Process p : children) {
-            try {
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        terminate(children);
         children.clear();
+        workers.clear();
         if (s3 != null) {
             s3.close();
             s3 = null;
@@ -255,6 +317,21 @@ public final class LocalStack {
         if (kafka != null) {
             kafka.close();
             kafka = null;
+        }
+    }
+
+    private static void terminate(List<Process> processes) {
+        for (Process p : processes) {
+            p.destroy(); // SIGTERM: workers checkpoint and leave the group
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -43,10 +43,15 @@ public final class TrainJobExecutor implements JobExecutor {
         }
         Path metrics = out.resolve("metrics.jsonl");
         Path[] lastGrid = new Path[1];
+        double[] lastProgress = new double[5]; // step, total, loss, images/s, eta
         TrainListener listener = new TrainListener() {
             @Override
             public void onProgress(long step, long total, double loss, double imagesPerSec, double etaSeconds) {
                 ctx.progress(step, total, loss, imagesPerSec, etaSeconds, "training");
+                lastProgress[0] = step;
+                lastProgress[1] = total;
+                lastProgress[2] = loss;
+                lastProgress[3] = imagesPerSec;
             }
 
             @Override
@@ -84,6 +89,8 @@ public final class TrainJobExecutor implements JobExecutor {
         }
         if (lastGrid[0] != null) {
             ctx.artifact(lastGrid[0], "samples/grid.png", "grid");
+            // the grid reported its own progress: end on the training figures, which are what the job is about
+            ctx.progress((long) lastProgress[0], (long) lastProgress[1], lastProgress[2], lastProgress[3], 0, "training");
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("status", result.status().name().toLowerCase());

@@ -174,6 +174,7 @@ final class Commands {
         row(b, "demo", "start the stack if needed, train mnist-small, draw digits into ./diffq-out/");
         row(b, "engine train|sample|bench ...", "run the diffusion engine directly on local files (no Kafka, no S3)");
         row(b, "build", "build (or rebuild) the jars with Maven");
+        row(b, "bench queue [options]", "measure the job system on a stack of its own (latency, submissions/s, jobs/s)");
         b.append("\njobs\n");
         for (Command c : ALL.values()) {
             row(b, c.usage().replace(" [options]", ""), c.summary());

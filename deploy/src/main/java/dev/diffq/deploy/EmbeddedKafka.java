@@ -86,7 +86,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
                 kafka.tools.StorageTool.execute(
-                        new String[] {"format", "-t", clusterId, "-c", cfg.toString()}, System.out);
+                        new String[] {"format", "-t", clusterId, "-c", cfg.toString()},
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
             }
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
             server.startup();

@@ -105,6 +105,8 @@ public final class LocalStack {
     }
 
     public static void main(String[] args) throws Exception {
+        // The broker and the S3 server log every rebalance at INFO: keep the console for what a person needs.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("diffq.log.level", "warn"));
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return;

@@ -96,7 +96,8 @@ public final class SpecDefaults {
             // a short run must not spend most of itself warming up
             b.setWarmupSteps(b.hasSteps() ? Math.max(0, Math.min(WARMUP_STEPS, b.getSteps() / 10)) : WARMUP_STEPS);
         }
-        b.setLrDecay(choice(b.hasLrDecay() ? b.getLrDecay() : null, LR_DECAY));
+        // decay schedules run to `steps`: a run bounded only by time keeps its learning rate constant
+        b.setLrDecay(choice(b.hasLrDecay() ? b.getLrDecay() : null, b.hasSteps() ? LR_DECAY : "constant"));
         if (!b.hasGradClip()) b.setGradClip(GRAD_CLIP);
         if (!b.hasEmaDecay()) b.setEmaDecay(EMA_DECAY);
         if (!b.hasEmaWarmupSteps()) b.setEmaWarmupSteps(EMA_WARMUP_STEPS);

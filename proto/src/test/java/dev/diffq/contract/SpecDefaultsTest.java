@@ -32,6 +32,8 @@ class SpecDefaultsTest {
         assertEquals(1e-3f, t.getLearningRate());
         assertEquals(200, t.getWarmupSteps());
         assertEquals("cosine", t.getLrDecay());
+        assertEquals("constant", SpecDefaults.normalize(TrainSpec.newBuilder().setDataset("mnist").setMaxMinutes(5).build())
+                .getLrDecay(), "a run bounded only by time cannot decay to a step count");
         assertEquals(1.0f, t.getGradClip());
         assertEquals(0.999f, t.getEmaDecay());
         assertEquals(100, t.getEmaWarmupSteps());

@@ -5,6 +5,7 @@ import java.util.function.BooleanSupplier;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.diffq.engine.model.UNetConfig;
 import dev.diffq.engine.schedule.NoiseSchedule;
 import dev.diffq.engine.schedule.Objective;
@@ -35,11 +36,18 @@ public final class CheckpointSampling {
     public static SampleResult run(Block block, TrainConfig config, NDManager parent, SampleRequest request, Path outDir,
             ProgressListener progress, BooleanSupplier cancelled) {
         UNetConfig cfg = config.model();
+        // PyTorch starts every thread in grad mode. Sampling with it on would record an autograd graph through the
+        // weights at every step, and since each step's output feeds the next, the graphs chain and nothing is freed
+        // until the batch ends (a worker grew to 19 GB and was killed). Grad mode is per thread: off here, restored.
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (NDManager manager = parent.newSubManager()) {
             SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(block, manager),
                     NoiseSchedule.create(config.schedule(), config.timesteps()), Objective.parse(config.objective()),
                     cfg.nullClass(), cfg.inChannels(), cfg.imageSize());
             return pipeline.run(request, outDir, manager, progress, cancelled);
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
     }
 }

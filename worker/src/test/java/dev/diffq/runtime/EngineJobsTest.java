@@ -66,7 +66,10 @@ class EngineJobsTest {
         h.publish(Topics.TRAIN, RuntimeHarness.request("train-1", train));
         List<JobEvent> events = h.awaitEvents("train-1", RuntimeHarness.hasFinal(), WAIT);
         assertEquals(KindCase.SUCCEEDED, events.get(events.size() - 1).getKindCase(), "events: " + describe(events));
-        JobEvent last = events.stream().filter(e -> e.getKindCase() == KindCase.PROGRESS).reduce((a, b) -> b).orElseThrow();
+        JobEvent last = events.stream().filter(e -> e.getKindCase() == KindCase.PROGRESS)
+                .filter(e -> e.getProgress().getPhase().equals("training")).reduce((a, b) -> b).orElseThrow();
+        assertTrue(events.stream().anyMatch(e -> e.getProgress().getPhase().startsWith("sample grid")),
+                "the final grid reports its progress too");
         assertEquals(6, last.getProgress().getStep());
         assertTrue(Double.isFinite(last.getProgress().getLoss()));
 

@@ -71,13 +71,18 @@ class WorkerDeliveryTest {
         List<JobEvent> events = h.awaitEvents("job-basic", has(KindCase.SUCCEEDED), WAIT);
         h.awaitAllCommitted(JobKind.TRAIN, Topics.TRAIN, WAIT);
 
-        // started, progress..., artifact, succeeded: in that order, nothing else
+        // started, progress..., artifact, the result.json artifact, succeeded: in that order, nothing else
         List<KindCase> k = kinds(events);
         assertEquals(KindCase.STARTED, k.get(0), "events: " + k);
         assertEquals(KindCase.SUCCEEDED, k.get(k.size() - 1), "events: " + k);
         assertEquals(KindCase.ARTIFACT, k.get(k.size() - 2), "events: " + k);
-        assertTrue(k.subList(1, k.size() - 2).stream().allMatch(x -> x == KindCase.PROGRESS), "events: " + k);
-        assertEquals("samples/out.txt", events.get(k.size() - 2).getArtifact().getName());
+        assertEquals(KindCase.ARTIFACT, k.get(k.size() - 3), "events: " + k);
+        assertTrue(k.subList(1, k.size() - 3).stream().allMatch(x -> x == KindCase.PROGRESS), "events: " + k);
+        assertEquals("samples/out.txt", events.get(k.size() - 3).getArtifact().getName());
+        JobEvent resultArtifact = events.get(k.size() - 2);
+        assertEquals("result.json", resultArtifact.getArtifact().getName());
+        assertEquals("result", resultArtifact.getArtifact().getKind());
+        assertEquals(h.store.get(ObjectKeys.result("job-basic")).orElseThrow().length, resultArtifact.getArtifact().getSize());
         assertEquals(ObjectKeys.result("job-basic"), events.get(k.size() - 1).getSucceeded().getResult());
 
         // progress: throttled to one per 500 ms (12 steps of 120 ms give 3-4), the last step always sent

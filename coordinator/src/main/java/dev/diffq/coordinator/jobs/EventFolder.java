@@ -15,8 +15,9 @@ import dev.diffq.proto.JobState;
  * <li>started: QUEUED -> RUNNING; the attempt count follows the highest attempt seen;</li>
  * <li>progress: the latest progress replaces the previous one;</li>
  * <li>artifact: appended (an artifact of the same name is replaced);</li>
- * <li>succeeded: for a job of one shard, SUCCEEDED; for a sharded job the shard is counted and the job
- *     is {@link Folded#allShardsSucceeded() ready to finish} once every shard has succeeded;</li>
+ * <li>succeeded: for a training job, SUCCEEDED; for a sample job the shard is counted and the job
+ *     is {@link Folded#allShardsSucceeded() ready to finish} once every shard has succeeded (one shard too:
+ *     workers write per-shard grids, the job's grid and image index are composed on finishing);</li>
  * <li>failed, retryable: this attempt failed or the worker let go of it, and the request will run again:
  *     back to QUEUED with the reason kept in {@code error};</li>
  * <li>failed, not retryable: FAILED with the reason;</li>
@@ -58,7 +59,7 @@ public final class EventFolder {
                 b.clearShardsSucceeded().addAllShardsSucceeded(done).setShardsDone(done.size());
                 int total = Math.max(1, r.getShardsTotal());
                 if (done.size() >= total) {
-                    if (total == 1) {
+                    if (total == 1 && !r.getSpec().hasSample()) {
                         b.setState(JobState.SUCCEEDED).setFinishedMs(at);
                     } else {
                         allDone = true;

@@ -33,6 +33,20 @@ class EventFolderTest {
     }
 
     @Test
+    void aTrainingJobSucceedsAtOnceButASampleJobOfOneShardIsFinishedLikeASharded() {
+        JobRecord train = JobTableTest.job("j", 1, 1, JobState.RUNNING).toBuilder().setShardsTotal(1).build();
+        EventFolder.Folded t = EventFolder.fold(train, event(0).setSucceeded(JobEvent.Succeeded.getDefaultInstance()).build(), 2);
+        assertEquals(JobState.SUCCEEDED, t.record().getState());
+        assertFalse(t.allShardsSucceeded());
+
+        JobRecord sample = train.toBuilder().setSpec(dev.diffq.proto.JobSpec.newBuilder()
+                .setSample(dev.diffq.proto.SampleSpec.newBuilder().setCheckpointJob("t"))).build();
+        EventFolder.Folded s = EventFolder.fold(sample, event(0).setSucceeded(JobEvent.Succeeded.getDefaultInstance()).build(), 2);
+        assertTrue(s.allShardsSucceeded(), "its grid and index are composed before it counts as done");
+        assertEquals(JobState.RUNNING, s.record().getState());
+    }
+
+    @Test
     void updatesAreStrictlyNewerEvenWithAClockThatStandsStill() {
         JobRecord r = JobTableTest.job("j", 1, 100, JobState.QUEUED);
         JobRecord next = EventFolder.fold(r, event(0).setStarted(JobEvent.Started.getDefaultInstance()).build(), 100).record();

@@ -172,9 +172,11 @@ final class Commands {
         b.append("local stack\n");
         row(b, "up [options]", "start Kafka, S3, the coordinator and a worker on this machine (Ctrl-C stops)");
         row(b, "demo", "start the stack if needed, train mnist-small, draw digits into ./diffq-out/");
+        row(b, "down", "stop the local stack that up (or demo) started");
         row(b, "engine train|sample|bench ...", "run the diffusion engine directly on local files (no Kafka, no S3)");
         row(b, "build", "build (or rebuild) the jars with Maven");
-        row(b, "bench queue [options]", "measure the job system on a stack of its own (latency, submissions/s, jobs/s)");
+        row(b, "bench queue [options]", "measure the job system on a stack of its own: submit->start latency,");
+        b.append(" ".repeat(36)).append("submissions/s, end-to-end jobs/s (bin/diffq bench queue --help)\n");
         b.append("\njobs\n");
         for (Command c : ALL.values()) {
             row(b, c.usage().replace(" [options]", ""), c.summary());

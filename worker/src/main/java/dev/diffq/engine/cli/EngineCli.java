@@ -23,6 +23,7 @@ public final class EngineCli {
               bench             one JSON line of training and sampling speed for a preset
               train-classifier  train the MNIST classifier used by evaluate
               evaluate          class accuracy and Frechet distance of labelled MNIST samples
+              mnist-digit       write one MNIST digit (and a mask) as PNG, to try inpainting and img2img on
             """;
 
     public static void main(String[] args) {
@@ -42,6 +43,9 @@ public final class EngineCli {
             case "sample", "inpaint", "img2img", "anagram", "hybrid" -> rest.length == 1 && rest[0].equals("--help")
                     ? help(out, SampleCommand.USAGE) : SampleCommand.run(args[0], rest, out);
             case "train" -> TrainCommand.run(rest, out);
+            case "train-classifier" -> TrainClassifierCommand.run(rest, out);
+            case "evaluate" -> EvaluateCommand.run(rest, out);
+            case "mnist-digit" -> rest.length == 1 && rest[0].equals("--help") ? help(out, DigitCommand.USAGE) : DigitCommand.run(rest, out);
             case "bench" -> {
                 EngineBench.main(rest);
                 yield 0;

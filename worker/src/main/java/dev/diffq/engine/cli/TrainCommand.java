@@ -47,13 +47,14 @@ public final class TrainCommand {
             "  --grad-accum K       micro-batches per step (default 1)",
             "  --checkpoint-every N checkpoint every N steps (default 1000; also every 10 minutes)",
             "  --log-every N        metrics.jsonl line every N steps (default 25)",
+            "  --sample-every N     a grid of every class (samples/grid-step-N.png) every N steps; always one at the end",
             "  --random-flip        random horizontal flips (not for digits)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
-            "--log-every", "--data-dir");
+            "--log-every", "--sample-every", "--data-dir");
 
     private TrainCommand() {
     }
@@ -118,7 +119,7 @@ public final class TrainCommand {
             }
         }, "diffq-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        ProgressBar bar = new ProgressBar(out, cancel);
+        ProgressBar bar = new ProgressBar(out, cancel, outDir, config);
         try {
             out.printf("training %s on %s -> %s (%s, batch %d, lr %g, %s)%n", describeModel(config), config.dataset(),
                     outDir, config.steps() > 0 ? config.steps() + " steps" : config.maxMinutes() + " minutes",
@@ -204,6 +205,9 @@ public final class TrainCommand {
         }
         if (o.containsKey("--checkpoint-every")) {
             b.checkpointEverySteps((int) parseLong(o, "--checkpoint-every"));
+        }
+        if (o.containsKey("--sample-every")) {
+            b.sampleEverySteps((int) parseLong(o, "--sample-every"));
         }
         if (o.containsKey("--log-every")) {
             b.logEverySteps((int) parseLong(o, "--log-every"));
@@ -304,9 +308,30 @@ public final class TrainCommand {
         private int lastLength;
         private boolean drawn;
 
-        ProgressBar(PrintStream out, AtomicBoolean cancel) {
+        private final Path outDir;
+        private final TrainConfig config;
+
+        ProgressBar(PrintStream out, AtomicBoolean cancel, Path outDir, TrainConfig config) {
             this.out = out;
             this.cancel = cancel;
+            this.outDir = outDir;
+            this.config = config;
+        }
+
+        /** Every --sample-every steps and at the end: samples/grid-step-<n>.png drawn with the EMA weights. */
+        @Override
+        public void onSampleGrid(long step, ai.djl.nn.Block emaModel) {
+            Path dir = outDir.resolve("samples/step-" + step);
+            Path grid = dev.diffq.engine.TrainingGrid.draw(emaModel, config, dir, null);
+            try {
+                Path named = outDir.resolve("samples/grid-step-" + step + ".png");
+                java.nio.file.Files.copy(grid, named, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                out.print("\r" + pad("sample grid " + named));
+                out.println();
+                drawn = false;
+            } catch (IOException e) {
+                out.println("could not write the sample grid: " + e.getMessage());
+            }
         }
 
         @Override

@@ -74,9 +74,8 @@ public final class Tensors {
             throw new IllegalArgumentException(what + ": data type " + src.getDataType() + " in the checkpoint but "
                     + dst.getDataType() + " in the model");
         }
-        // Through a detached view (same storage): a parameter requires grad, and PyTorch refuses an in-place write
-        // to such a leaf where grad mode is on, which is the default on any thread DJL did not set up (a worker's
-        // job thread loading a checkpoint for sampling).
+        // Written through a detached view of the same storage: model parameters require gradients, and on a
+        // thread in grad mode (PyTorch's default for a fresh thread) an in-place write into them is refused.
         try (NDArray target = dst.stopGradient()) {
             if (src.getDevice().equals(dst.getDevice())) {
                 target.set(ALL, src);

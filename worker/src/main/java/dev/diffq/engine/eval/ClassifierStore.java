@@ -1,0 +1,181 @@
+package dev.diffq.engine.eval;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.diffq.engine.data.ImageDataset;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The cached digit classifier: {@code <dir>/classifier.params} and {@code <dir>/manifest.json} (written last).
+ * A cached classifier is used when its manifest names this architecture and the same training data and its parameter
+ * file still has the recorded checksum; anything else is retrained over.
+ */
+public final class ClassifierStore {
+
+    /** Environment variable that moves diffq's cache root (the classifier lives in {@code <root>/classifier}). */
+    public static final String CACHE_DIR_ENV = "DIFFQ_CACHE_DIR";
+    static final String PARAMS_FILE = "classifier.params";
+    static final String MANIFEST_FILE = "manifest.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** How strictly a cached classifier must match the requested options. */
+    public enum Reuse {
+        /** Any valid cached classifier will do (evaluation). */
+        ANY,
+        /** Only one trained with the same seed and epochs (train-classifier without --force). */
+        SAME_OPTIONS,
+        /** Always train a new one. */
+        NEVER
+    }
+
+    /** A classifier ready for use, and whether it came from the cache. The caller closes the classifier. */
+    public record Obtained(MnistClassifier classifier, ClassifierManifest manifest, boolean fromCache) {
+    }
+
+    private final Path dir;
+
+    public ClassifierStore(Path dir) {
+        this.dir = Objects.requireNonNull(dir, "dir");
+    }
+
+    public ClassifierStore() {
+        this(defaultDir());
+    }
+
+    /** {@code $DIFFQ_CACHE_DIR/classifier}, else {@code ~/.cache/diffq/classifier}. */
+    public static Path defaultDir() {
+        String env = System.getenv(CACHE_DIR_ENV);
+        Path root = env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "diffq");
+        return root.resolve("classifier");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The manifest of a complete, intact cached classifier for {@code dataId}; null when there is none. */
+    public ClassifierManifest usableManifest(String dataId) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST_FILE);
+        Path params = dir.resolve(PARAMS_FILE);
+        if (!Files.isRegularFile(manifestFile) || !Files.isRegularFile(params)) {
+            return null;
+        }
+        ClassifierManifest m;
+        try {
+            m = JSON.readValue(manifestFile.toFile(), ClassifierManifest.class);
+        } catch (IOException e) {
+            return null; // unreadable: retrain over it
+        }
+        boolean matches = m.format() == ClassifierManifest.FORMAT
+                && ClassifierNet.ARCHITECTURE.equals(m.architecture())
+                && dataId.equals(m.dataId())
+                && m.featureDim() == ClassifierNet.FEATURES
+                && sha256(params).equalsIgnoreCase(String.valueOf(m.paramsSha256()));
+        return matches ? m : null;
+    }
+
+    /**
+     * A classifier for data {@code dataId}: the cached one when {@code reuse} allows, else one trained on
+     * {@code train}, measured on {@code test} and saved here.
+     */
+    public Obtained obtain(ImageDataset train, ImageDataset test, String dataId, ClassifierTrainingOptions options,
+                           Reuse reuse, Consumer<String> log) throws IOException {
+        Consumer<String> out = log == null ? s -> { } : log;
+        options.validate();
+        ClassifierManifest cached = reuse == Reuse.NEVER ? null : usableManifest(dataId);
+        if (cached != null && (reuse == Reuse.ANY
+                || (cached.seed() == options.seed() && cached.epochs() == options.epochs()))) {
+            MnistClassifier c = MnistClassifier.load(dir.resolve(PARAMS_FILE), cached.imageSize(), cached.numClasses());
+            out.accept(String.format(Locale.ROOT, "using cached classifier %s (seed %d, %d epochs, test accuracy %.4f)",
+                    dir, cached.seed(), cached.epochs(), cached.testAccuracy()));
+            return new Obtained(c, cached, true);
+        }
+        out.accept("training the digit classifier (" + ClassifierNet.ARCHITECTURE + ", seed " + options.seed() + ", "
+                + options.epochs() + " epochs, " + threads() + " threads) into " + dir);
+        ClassifierTrainer.Trained t = ClassifierTrainer.train(train, test, options, out);
+        try {
+            ClassifierManifest m = save(t, dataId, options);
+            return new Obtained(t.classifier(), m, false);
+        } catch (IOException | RuntimeException e) {
+            t.classifier().close();
+            throw e;
+        }
+    }
+
+    /** Writes parameters, then the manifest that vouches for them. */
+    ClassifierManifest save(ClassifierTrainer.Trained t, String dataId, ClassifierTrainingOptions o) throws IOException {
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve(MANIFEST_FILE)); // the old manifest must not vouch for new parameters
+        Path tmpParams = dir.resolve(PARAMS_FILE + ".tmp");
+        t.classifier().save(tmpParams);
+        move(tmpParams, dir.resolve(PARAMS_FILE));
+        MnistClassifier c = t.classifier();
+        ClassifierManifest m = new ClassifierManifest(ClassifierManifest.FORMAT, ClassifierNet.ARCHITECTURE,
+                c.imageSize(), c.numClasses(), c.featureDim(), dataId, o.seed(), o.epochs(), o.batchSize(),
+                o.learningRate(), o.weightDecay(), o.dropout(), o.maxShift(), t.testAccuracy(), t.testCount(),
+                t.steps(), Math.round(t.trainSeconds() * 10) / 10.0, threads(), sha256(dir.resolve(PARAMS_FILE)),
+                Instant.now().toString());
+        Path tmpManifest = dir.resolve(MANIFEST_FILE + ".tmp");
+        JSON.writeValue(tmpManifest.toFile(), m);
+        move(tmpManifest, dir.resolve(MANIFEST_FILE));
+        return m;
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** PyTorch's intra-op thread count as configured for DJL (the default is every core). */
+    static int threads() {
+        String p = System.getProperty("ai.djl.pytorch.num_threads");
+        if (p != null) {
+            try {
+                return Integer.parseInt(p.trim());
+            } catch (NumberFormatException ignored) {
+                // fall through to the default
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

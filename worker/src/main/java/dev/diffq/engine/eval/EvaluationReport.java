@@ -1,0 +1,27 @@
+package dev.diffq.engine.eval;
+
+import java.util.List;
+
+/**
+ * How a set of generated digits scores.
+ *
+ * @param count            sample images read
+ * @param labelledCount    of those, images with a single intended class (their file name says which)
+ * @param correct          labelled images the classifier assigns to their intended class
+ * @param classAccuracy    {@code correct / labelledCount}; null when no image is labelled
+ * @param perClass         accuracy per intended class, for classes that have samples
+ * @param predictedCounts  how many samples the classifier puts in each class (all samples), index = class
+ * @param fd               Fréchet distance between classifier features of the samples and of the reference set
+ * @param baselineFd       the same distance for {@code baselineCount} real training digits: what real digits score
+ *                         at this sample count (the distance is biased upwards for small sets)
+ * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real digits
+ * @param referenceCount   images in the reference set (the MNIST test set)
+ */
+public record EvaluationReport(String samplesDir, int count, int labelledCount, int correct, Double classAccuracy,
+                               List<ClassAccuracy> perClass, List<Integer> predictedCounts, double fd,
+                               double baselineFd, double fdRatio, int referenceCount, int baselineCount) {
+
+    /** Accuracy on the samples meant to be class {@code label}. */
+    public record ClassAccuracy(int label, int count, int correct, double accuracy) {
+    }
+}

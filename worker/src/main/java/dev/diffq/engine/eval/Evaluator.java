@@ -1,0 +1,185 @@
+package dev.diffq.engine.eval;
+
+import dev.diffq.engine.data.ImageDataset;
+import dev.diffq.engine.image.Images;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Scores a directory of generated digits with a {@link FeatureClassifier}: class accuracy against the class in each
+ * file name, and the Fréchet distance of the classifier's features to a reference set (the MNIST test set), next to
+ * the distance that as many real digits from a disjoint pool (the MNIST training set) reach, drawn deterministically.
+ */
+public final class Evaluator {
+
+    /** Seed of the draw of real digits for the baseline, fixed so baselines are comparable across runs. */
+    public static final long BASELINE_SEED = 0;
+    /** Images classified per call. */
+    private static final int CHUNK = 1000;
+
+    private final FeatureClassifier classifier;
+    private final ImageDataset reference;
+    private final ImageDataset baselinePool;
+    private FrechetDistance.Gaussian referenceStats;
+
+    /**
+     * @param reference    the set samples are compared with (MNIST test)
+     * @param baselinePool real images the baseline draws from (MNIST train), disjoint from {@code reference}
+     */
+    public Evaluator(FeatureClassifier classifier, ImageDataset reference, ImageDataset baselinePool) {
+        this.classifier = classifier;
+        this.reference = reference;
+        this.baselinePool = baselinePool;
+        check(reference, "reference set");
+        check(baselinePool, "baseline pool");
+    }
+
+    private void check(ImageDataset d, String what) {
+        if (d.channels() != 1 || d.imageSize() != classifier.imageSize()) {
+            throw new IllegalArgumentException(what + " '" + d.name() + "' has " + d.channels() + "-channel "
+                    + d.imageSize() + "x" + d.imageSize() + " images; the classifier takes 1-channel "
+                    + classifier.imageSize() + "x" + classifier.imageSize());
+        }
+        if (d.size() < 2) {
+            throw new IllegalArgumentException(what + " '" + d.name() + "' needs at least 2 images, has " + d.size());
+        }
+    }
+
+    /** Reads every sample image in {@code samplesDir} (see {@link SampleFile}) and scores them. */
+    public EvaluationReport evaluate(Path samplesDir) throws IOException {
+        List<SampleFile> samples = listSamples(samplesDir);
+        int n = samples.size();
+        if (n < 2) {
+            throw new IllegalArgumentException("samples: " + samplesDir + " holds " + n + " sample image(s) "
+                    + "(sample_c<class>_<n>.png or sample_u_<n>.png); the Fréchet distance needs at least 2");
+        }
+        int classes = classifier.numClasses();
+        for (SampleFile s : samples) {
+            if (s.label() >= classes) {
+                throw new IllegalArgumentException("sample file " + s.path().getFileName() + ": class " + s.label()
+                        + " is outside 0.." + (classes - 1) + " of the classifier");
+            }
+        }
+        int side = classifier.imageSize();
+        int pixels = side * side;
+        int dim = classifier.featureDim();
+        float[] features = new float[n * dim];
+        int[] predicted = new int[n];
+        for (int start = 0; start < n; start += CHUNK) {
+            int count = Math.min(CHUNK, n - start);
+            float[] images = new float[count * pixels];
+            for (int i = 0; i < count; i++) {
+                Path file = samples.get(start + i).path();
+                BufferedImage img = Images.read(file);
+                if (img.getWidth() != side || img.getHeight() != side) {
+                    throw new IllegalArgumentException("sample file " + file.getFileName() + " is " + img.getWidth()
+                            + "x" + img.getHeight() + "; the classifier takes " + side + "x" + side + " digits");
+                }
+                System.arraycopy(Images.toChw(img, 1), 0, images, i * pixels, pixels);
+            }
+            FeatureClassifier.Classified out = classifier.classify(images, count);
+            System.arraycopy(out.predictions(), 0, predicted, start, count);
+            System.arraycopy(out.features(), 0, features, start * dim, count * dim);
+        }
+
+        int[] perClassCount = new int[classes];
+        int[] perClassCorrect = new int[classes];
+        List<Integer> predictedCounts = new ArrayList<>();
+        int[] histogram = new int[classes];
+        int labelled = 0;
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            histogram[predicted[i]]++;
+            int label = samples.get(i).label();
+            if (label >= 0) {
+                labelled++;
+                perClassCount[label]++;
+                if (predicted[i] == label) {
+                    correct++;
+                    perClassCorrect[label]++;
+                }
+            }
+        }
+        List<EvaluationReport.ClassAccuracy> perClass = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            predictedCounts.add(histogram[c]);
+            if (perClassCount[c] > 0) {
+                perClass.add(new EvaluationReport.ClassAccuracy(c, perClassCount[c], perClassCorrect[c],
+                        (double) perClassCorrect[c] / perClassCount[c]));
+            }
+        }
+
+        FrechetDistance.Gaussian ref = referenceStats();
+        double fd = FrechetDistance.distance(FrechetDistance.Gaussian.fit(features, n, dim), ref);
+        int baselineCount = Math.min(n, baselinePool.size());
+        double baseline = baselineFd(baselineCount);
+        return new EvaluationReport(samplesDir.toString(), n, labelled, correct,
+                labelled == 0 ? null : (double) correct / labelled, List.copyOf(perClass), List.copyOf(predictedCounts),
+                fd, baseline, baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount);
+    }
+
+    /** Mean and covariance of the reference set's features (computed once). */
+    public synchronized FrechetDistance.Gaussian referenceStats() {
+        if (referenceStats == null) {
+            int[] all = new int[reference.size()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            referenceStats = FrechetDistance.Gaussian.fit(features(reference, all), all.length, classifier.featureDim());
+        }
+        return referenceStats;
+    }
+
+    /** The Fréchet distance of {@code count} real images drawn from the baseline pool (seeded) to the reference. */
+    public double baselineFd(int count) {
+        if (count < 2 || count > baselinePool.size()) {
+            throw new IllegalArgumentException("baseline count must be between 2 and " + baselinePool.size()
+                    + ", got " + count);
+        }
+        int[] drawn = ClassifierTrainer.permutation(baselinePool.size(), BASELINE_SEED);
+        int[] chosen = Arrays.copyOf(drawn, count);
+        return FrechetDistance.distance(FrechetDistance.Gaussian.fit(features(baselinePool, chosen), count,
+                classifier.featureDim()), referenceStats());
+    }
+
+    private float[] features(ImageDataset data, int[] indices) {
+        int pixels = data.pixelsPerImage();
+        int dim = classifier.featureDim();
+        float[] out = new float[indices.length * dim];
+        for (int start = 0; start < indices.length; start += CHUNK) {
+            int count = Math.min(CHUNK, indices.length - start);
+            float[] images = new float[count * pixels];
+            for (int i = 0; i < count; i++) {
+                data.copyImage(indices[start + i], images, i * pixels, false);
+            }
+            System.arraycopy(classifier.classify(images, count).features(), 0, out, start * dim, count * dim);
+        }
+        return out;
+    }
+
+    /** Sample files in the directory (not recursive), by image number. */
+    static List<SampleFile> listSamples(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("samples: " + dir + " is not a directory");
+        }
+        List<SampleFile> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                SampleFile s = SampleFile.parse(p);
+                if (s != null) {
+                    out.add(s);
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(SampleFile::index).thenComparing(s -> s.path().getFileName().toString()));
+        return out;
+    }
+}

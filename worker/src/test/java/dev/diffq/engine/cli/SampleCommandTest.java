@@ -1,0 +1,97 @@
+package dev.diffq.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.diffq.engine.data.NpmPackageCache;
+import dev.diffq.engine.model.UNetConfig;
+import dev.diffq.engine.train.DiffusionTrainer;
+import dev.diffq.engine.train.TrainConfig;
+import dev.diffq.engine.train.TrainListener;
+import dev.diffq.engine.train.TrainResult;
+
+/** The engine's sampling commands on a real (tiny) checkpoint: files, names, determinism and usage errors. */
+class SampleCommandTest {
+    @TempDir
+    static Path tmp;
+    static Path run;
+
+    @BeforeAll
+    static void trainTinyModel() throws Exception {
+        UNetConfig tiny = new UNetConfig(8, 1, 8, new int[] {1, 2}, 1, new int[] {}, 2, 0f);
+        TrainConfig cfg = TrainConfig.builder(tiny, "synthetic").steps(2).batchSize(4).learningRate(1e-2).warmupSteps(1)
+                .timesteps(20).schedule("linear").checkpointEverySteps(0).checkpointEveryMinutes(0).logEverySteps(1)
+                .device("cpu").seed(3).build();
+        byte[] px = new byte[8 * 64];
+        int[] labels = new int[8];
+        for (int i = 0; i < 8; i++) {
+            labels[i] = i % 2;
+            for (int p = 0; p < 64; p++) {
+                px[i * 64 + p] = (byte) ((p < 32) == (labels[i] == 0) ? 220 : 20);
+            }
+        }
+        var ds = new dev.diffq.engine.data.InMemoryImageDataset("synthetic", px, labels, List.of("a", "b"), 1, 8);
+        run = tmp.resolve("run");
+        TrainResult r = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("none"))).train(cfg, ds, run, TrainListener.NONE);
+        assertEquals(2, r.step());
+    }
+
+    private static final String[] lastOutput = new String[1];
+
+    private static int sample(String mode, String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = EngineCli.run(Stream.concat(Stream.of(mode), Stream.of(args)).toArray(String[]::new),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        lastOutput[0] = bytes.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    @Test
+    void sampleWritesOnePngPerImageAndAGridAndIsRepeatable() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        for (Path out : List.of(a, b)) {
+            assertEquals(0, sample("sample", "--checkpoint", run.toString(), "--out", out.toString(), "--classes", "0-1",
+                    "--per-class", "2", "--steps", "4", "--seed", "5", "--gif"), lastOutput[0]);
+        }
+        for (String name : List.of("sample_c0_0.png", "sample_c0_1.png", "sample_c1_2.png", "sample_c1_3.png", "grid.png",
+                "trajectory.gif")) {
+            assertTrue(Files.exists(a.resolve(name)), name + " missing: " + lastOutput[0]);
+            assertArrayEquals(Files.readAllBytes(a.resolve(name)), Files.readAllBytes(b.resolve(name)), name);
+        }
+        assertTrue(lastOutput[0].contains("wrote 4 image(s)"), lastOutput[0]);
+    }
+
+    @Test
+    void anagramNeedsBothClassesAndUsageErrorsNameTheOption() {
+        assertEquals(2, sample("anagram", "--checkpoint", run.toString(), "--out", tmp.resolve("x").toString(), "--class-a", "1"));
+        assertTrue(lastOutput[0].contains("--class-a and --class-b are required"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--per-class", "zero"));
+        assertTrue(lastOutput[0].contains("--per-class must be a whole number"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--colour", "red"));
+        assertTrue(lastOutput[0].contains("unknown option --colour"), lastOutput[0]);
+        assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));
+    }
+
+    @Test
+    void anagramWritesImagesForBothClasses() {
+        Path out = tmp.resolve("anagram");
+        assertEquals(0, sample("anagram", "--checkpoint", run.toString(), "--out", out.toString(), "--class-a", "0",
+                "--class-b", "1", "--per-class", "2", "--steps", "3"), lastOutput[0]);
+        assertTrue(Files.exists(out.resolve("sample_c0-1_0.png")), lastOutput[0]);
+        assertTrue(Files.exists(out.resolve("sample_c0-1_1.png")), lastOutput[0]);
+    }
+}

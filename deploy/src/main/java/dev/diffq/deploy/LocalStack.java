@@ -218,16 +218,33 @@ public final class LocalStack {
             throw new IllegalStateException("start the stack before its workers");
         }
         String workerCp = workerClasspath(options.repoDir());
+        List<String> threads = torchThreads(Runtime.getRuntime().availableProcessors(), workers.size() + count);
         for (int n = 0; n < count; n++) {
             int i = workers.size();
             Map<String, String> wenv = new LinkedHashMap<>(childEnv);
             wenv.put("DIFFQ_WORKER_ID", "local-worker-" + i);
             wenv.put("DIFFQ_WORK_DIR", options.dataDir().resolve("work/worker-" + i).toString());
-            Process p = launch("worker-" + i, List.of(java(), "-Dai.djl.offline=true", "-Xss4m", "-cp", workerCp,
-                    "dev.diffq.runtime.WorkerMain"), wenv);
+            List<String> command = new ArrayList<>(List.of(java(), "-Dai.djl.offline=true", "-Xss4m"));
+            command.addAll(threads);
+            command.addAll(List.of("-cp", workerCp, "dev.diffq.runtime.WorkerMain"));
+            Process p = launch("worker-" + i, command, wenv);
             workers.add(p);
             children.add(p);
         }
+    }
+
+    /**
+     * PyTorch thread settings for one of {@code workers} CPU workers on a machine of {@code cores}: none for a
+     * single worker (PyTorch uses every core), else a share of the cores each. Without it several workers'
+     * thread pools oversubscribe the cores and spin against each other: measured with bin/diffq bench queue on
+     * 2 cores, 2 workers of 2 threads each ran tiny sampling jobs ~7x slower than 2 workers of 1 thread.
+     */
+    static List<String> torchThreads(int cores, int workers) {
+        if (workers <= 1) {
+            return List.of();
+        }
+        int each = Math.max(1, cores / workers);
+        return List.of("-Dai.djl.pytorch.num_threads=" + each, "-Dai.djl.pytorch.num_interop_threads=1");
     }
 
     /** Stops every worker (SIGTERM: each finishes or checkpoints its job and leaves its group) and waits for them. */

@@ -1,6 +1,7 @@
 package dev.diffq.deploy.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,7 +74,9 @@ public final class QueueBench {
               --sample-steps S        DDIM steps of each sampling job (default 10)
               --repo DIR              the diffq checkout with built jars (DIFFQ_HOME, default .)
               --keep-data             keep the temporary data directory (logs) instead of deleting it
-              --json                  print one JSON object instead of the table
+              --json                  print one JSON object instead of the table (progress goes to stderr)
+            The coordinator and workers are started as by bin/diffq up and read the same environment, e.g.
+            DIFFQ_KAFKA_PROPS=fetch.max.wait.ms=20 for the workers' consumers.
             """;
 
     private static final String DATASET = "qbench";
@@ -237,9 +240,13 @@ public final class QueueBench {
             System.exit(2);
             return;
         }
+        PrintStream stdout = System.out;
         try {
+            System.setOut(System.err); // the broker's storage format prints to stdout: keep stdout for the report
             Result r = run(options);
-            System.out.println(options.json() ? Report.json(r) : Report.table(r));
+            System.setOut(stdout);
+            stdout.println(options.json() ? Report.json(r) : Report.table(r));
+            stdout.flush();
             System.exit(0);
         } catch (Exception e) {
             System.err.println("diffq bench queue: " + e.getMessage());

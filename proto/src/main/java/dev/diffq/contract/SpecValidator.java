@@ -133,9 +133,6 @@ public final class SpecValidator {
                 }
             }
             if (t.hasLrDecay()) oneOf("train.lr_decay", "lr_decay", t.getLrDecay(), LR_DECAYS);
-            if (t.hasLrDecay() && !t.getLrDecay().equals("constant") && !t.hasSteps()) {
-                add("train.lr_decay", t.getLrDecay() + " decays over the run and needs train.steps; with only max_minutes use constant");
-            }
             if (t.hasGradClip()) floatRange("train.grad_clip", t.getGradClip(), 0, true, MAX_GRAD_CLIP, true);
             if (t.hasEmaDecay()) floatRange("train.ema_decay", t.getEmaDecay(), 0, true, 1, false);
             if (t.hasEmaWarmupSteps()) intRange("train.ema_warmup_steps", t.getEmaWarmupSteps(), 0, limits.maxSteps());

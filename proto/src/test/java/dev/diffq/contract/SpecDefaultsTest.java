@@ -32,19 +32,19 @@ class SpecDefaultsTest {
         assertEquals(1e-3f, t.getLearningRate());
         assertEquals(200, t.getWarmupSteps());
         assertEquals("cosine", t.getLrDecay());
-        assertEquals("constant", SpecDefaults.normalize(TrainSpec.newBuilder().setDataset("mnist").setMaxMinutes(5).build())
-                .getLrDecay(), "a run bounded only by time cannot decay to a step count");
+        assertEquals("cosine", SpecDefaults.normalize(TrainSpec.newBuilder().setDataset("mnist").setMaxMinutes(5).build())
+                .getLrDecay(), "a run bounded only by time decays over its training time");
         assertEquals(1.0f, t.getGradClip());
-        assertEquals(0.999f, t.getEmaDecay());
-        assertEquals(100, t.getEmaWarmupSteps());
+        assertEquals(0.995f, t.getEmaDecay());
+        assertEquals(0, t.getEmaWarmupSteps());
         assertEquals(0.1f, t.getLabelDropout());
         assertEquals(1, t.getGradAccum());
-        assertEquals("linear", t.getSchedule());
+        assertEquals("cosine", t.getSchedule());
         assertEquals(1000, t.getTimesteps());
         assertEquals("eps", t.getObjective());
         assertEquals("l2", t.getLoss());
         assertTrue(t.hasMinSnrGamma());
-        assertEquals(0f, t.getMinSnrGamma());
+        assertEquals(5f, t.getMinSnrGamma());
         assertEquals(500, t.getCheckpointEverySteps());
         assertEquals(10f, t.getCheckpointEveryMinutes());
         assertTrue(t.hasSampleEverySteps());
@@ -143,7 +143,8 @@ class SpecDefaultsTest {
         TrainSpec t = normalized("{\"train\":{\"dataset\":\"mnist\",\"max_minutes\":5}}").getTrain();
         assertFalse(t.hasSteps());
         assertEquals(5f, t.getMaxMinutes());
-        assertEquals(200, t.getWarmupSteps());
+        assertEquals(50, t.getWarmupSteps(), "a time-bounded run may be only hundreds of steps on a CPU");
+        assertEquals("cosine", t.getLrDecay(), "decays over the time limit");
     }
 
     @Test

@@ -85,8 +85,6 @@ class SpecValidatorTest {
                 arguments(train("\"steps\":100,\"warmup_steps\":300"), "train.warmup_steps", "must be at most steps (100)"),
                 arguments(train("\"warmup_steps\":-1"), "train.warmup_steps", "must be between 0 and 1000000"),
                 arguments(train("\"lr_decay\":\"step\""), "train.lr_decay", "unknown lr_decay 'step': one of constant, cosine, exponential"),
-                arguments(train("\"max_minutes\":5,\"lr_decay\":\"cosine\""), "train.lr_decay",
-                        "cosine decays over the run and needs train.steps; with only max_minutes use constant"),
                 arguments(train("\"grad_clip\":-1"), "train.grad_clip", "must be between 0 and 1000"),
                 arguments(train("\"ema_decay\":1"), "train.ema_decay", "must be at least 0 and less than 1"),
                 arguments(train("\"ema_warmup_steps\":-1"), "train.ema_warmup_steps", "must be between 0 and 1000000"),

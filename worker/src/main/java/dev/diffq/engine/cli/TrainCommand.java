@@ -49,12 +49,16 @@ public final class TrainCommand {
             "  --log-every N        metrics.jsonl line every N steps (default 25)",
             "  --sample-every N     a grid of every class (samples/grid-step-N.png) every N steps; always one at the end",
             "  --random-flip        random horizontal flips (not for digits)",
+            "  --ema D              EMA decay of the weights (default 0.999; ~0.995 for runs of a few hundred steps)",
+            "  --warmup N           learning-rate warm-up steps",
+            "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
+            "  --min-snr G          Min-SNR-gamma loss weighting, 0 = off",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
-            "--log-every", "--sample-every", "--data-dir");
+            "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr");
 
     private TrainCommand() {
     }
@@ -214,6 +218,18 @@ public final class TrainCommand {
         }
         if (o.containsKey("--random-flip")) {
             b.randomFlip(true);
+        }
+        if (o.containsKey("--ema")) {
+            b.emaDecay(parseDouble(o, "--ema"));
+        }
+        if (o.containsKey("--warmup")) {
+            b.warmupSteps((int) parseLong(o, "--warmup"));
+        }
+        if (o.containsKey("--lr-decay")) {
+            b.lrDecay(o.get("--lr-decay"));
+        }
+        if (o.containsKey("--min-snr")) {
+            b.minSnrGamma(parseDouble(o, "--min-snr"));
         }
         return b.build();
     }

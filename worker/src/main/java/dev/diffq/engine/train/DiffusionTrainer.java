@@ -246,7 +246,7 @@ public final class DiffusionTrainer {
                     break;
                 }
                 long t0 = System.nanoTime();
-                double lr = lrSchedule.at(step);
+                double lr = lrSchedule.at(step, trainingSeconds());
                 double loss = trainStep(lr);
                 step++;
                 sessionSteps++;
@@ -280,7 +280,7 @@ public final class DiffusionTrainer {
             }
             if (intervalSteps > 0) {
                 lastIntervalLoss = intervalLoss / intervalSteps;
-                metrics.append(step, lastIntervalLoss, lrSchedule.at(Math.max(0, step - 1)), lastGradNorm,
+                metrics.append(step, lastIntervalLoss, lrSchedule.at(Math.max(0, step - 1), trainingSeconds()), lastGradNorm,
                         smoothedStepSeconds > 0 ? imagesPerStep / smoothedStepSeconds : 0, trainingSeconds(), epoch());
             }
             if (step > lastCheckpointStep || (lastCheckpoint == null && step > 0)) {

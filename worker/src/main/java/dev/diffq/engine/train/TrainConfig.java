@@ -17,7 +17,8 @@ import java.util.Objects;
  * (if > 0, summed over resumes), whichever comes first.
  *
  * @param lrDecay       constant | cosine | exponential; after linear warm-up, cosine falls to 0 at {@code steps} and
- *                      exponential to 1% of the peak; both need {@code steps}
+ *                      exponential to 1% of the peak; both run over {@code steps}, or over {@code maxMinutes} of
+ *                      training time when no step count is set
  * @param gradClip      maximum global L2 norm of the gradient (over all parameters together); 0 = off
  * @param emaDecay      EMA decay; the effective decay at EMA step k is min(emaDecay, (1 + k) / (10 + k))
  * @param emaWarmupSteps the EMA copies the weights for this many steps before it starts averaging
@@ -137,8 +138,8 @@ public record TrainConfig(
         }
         if (!LR_DECAYS.contains(lrDecay)) {
             v.add("lr_decay: must be one of " + String.join(", ", LR_DECAYS));
-        } else if (!lrDecay.equals("constant") && steps == 0) {
-            v.add("lr_decay: " + lrDecay + " decays over the run and needs steps; with only max_minutes use constant");
+        } else if (!lrDecay.equals("constant") && steps == 0 && !(maxMinutes > 0)) {
+            v.add("lr_decay: " + lrDecay + " decays over the run and needs steps or max_minutes");
         }
         if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
             v.add("grad_clip: must be >= 0 (0 = off)");
@@ -302,8 +303,9 @@ public record TrainConfig(
     }
 
     /** Mutable builder; {@link #build()} fills the defaults that depend on {@code steps}: LR decay
-     * (cosine with steps, else constant) and warm-up. */
+     * (cosine) and warm-up. The defaults match {@code dev.diffq.contract.SpecDefaults}, which fills a job's spec. */
     public static final class Builder {
+        public static final int TIME_BOUND_WARMUP_STEPS = 50;
         private final UNetConfig model;
         private final String dataset;
         public long steps = 0;
@@ -311,11 +313,15 @@ public record TrainConfig(
         public int batchSize = 64;
         public double learningRate = 1e-3;
         public double weightDecay = 0.0;
-        /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate. */
+        /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate; a run
+         * bounded only by time gets {@link #TIME_BOUND_WARMUP_STEPS}, since on a CPU it may last only hundreds of steps. */
         public Integer warmupSteps = null;
+        /** Null = cosine (over {@code steps}, or over {@code maxMinutes} of training time when only that is set). */
         public String lrDecay = null;
         public double gradClip = 1.0;
-        public double emaDecay = 0.999;
+        // 0.995: the ramp min(decay, (1+k)/(10+k)) reaches it only after ~1,800 steps, so short CPU runs average
+        // over their last ~10%; 0.999 would make a 2,000-step run's EMA lag far behind (docs/BENCHMARKS.md)
+        public double emaDecay = 0.995;
         public int emaWarmupSteps = 0;
         public double labelDropout = 0.1;
         public int gradAccum = 1;
@@ -364,8 +370,9 @@ public record TrainConfig(
 
         /** Builds without validating (see {@link TrainConfig#validate()}). */
         public TrainConfig build() {
-            String decay = lrDecay != null ? lrDecay : (steps > 0 ? "cosine" : "constant");
-            int warmup = warmupSteps != null ? warmupSteps : (steps > 0 ? (int) Math.min(200, Math.max(1, steps / 10)) : 200);
+            String decay = lrDecay != null ? lrDecay : "cosine";
+            int warmup = warmupSteps != null ? warmupSteps
+                    : (steps > 0 ? (int) Math.min(200, Math.max(1, steps / 10)) : TIME_BOUND_WARMUP_STEPS);
             return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, warmup,
                     decay, gradClip, emaDecay, emaWarmupSteps, labelDropout, gradAccum, schedule, timesteps, objective,
                     loss, minSnrGamma, seed, checkpointEverySteps, checkpointEveryMinutes, sampleEverySteps,

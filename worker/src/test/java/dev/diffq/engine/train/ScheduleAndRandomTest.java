@@ -3,6 +3,7 @@ package dev.diffq.engine.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffq.engine.model.UNetConfig;
@@ -24,6 +25,24 @@ class ScheduleAndRandomTest {
         for (int i = 11; i < 110; i++) {
             assertTrue(s.at(i) < s.at(i - 1), "cosine must fall monotonically at step " + i);
         }
+    }
+
+    @Test
+    void timeBoundCosineFollowsTrainingTime() {
+        // 0 steps, 100 s: the decay ignores the step count once warm-up is over
+        LrSchedule s = new LrSchedule(1e-3, 5, 0, 100.0, "cosine");
+        assertTrue(s.byTime());
+        assertEquals(2e-4, s.at(0, 0), 1e-12);
+        assertEquals(1e-3, s.at(5, 0), 1e-12);
+        assertEquals(0.5e-3, s.at(5, 50), 1e-12);
+        assertEquals(0.5e-3, s.at(5_000, 50), 1e-12);
+        assertEquals(0, s.at(6, 100), 1e-12);
+        assertEquals(0, s.at(6, 250), 1e-12);
+        // with a step count, steps win and time is ignored
+        LrSchedule bySteps = new LrSchedule(1e-3, 0, 100, 100.0, "cosine");
+        assertFalse(bySteps.byTime());
+        assertEquals(0.5e-3, bySteps.at(50, 99), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1e-3, 0, 0, 0, "cosine"));
     }
 
     @Test
@@ -87,7 +106,8 @@ class ScheduleAndRandomTest {
         assertEquals(10, c.warmupSteps(), "warm-up defaults to a tenth of a short run");
         assertEquals(200, TrainConfig.builder(model, "mnist").steps(10_000).build().warmupSteps());
         TrainConfig minutes = TrainConfig.builder(model, "mnist").maxMinutes(5).build().validate();
-        assertEquals("constant", minutes.lrDecay());
+        assertEquals("cosine", minutes.lrDecay(), "a time-bounded run decays over its minutes");
+        assertEquals(50, minutes.warmupSteps());
 
         TrainConfig back = TrainConfig.fromJson(c.toJson());
         assertEquals(c, back);

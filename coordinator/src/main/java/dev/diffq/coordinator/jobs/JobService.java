@@ -9,9 +9,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
@@ -69,8 +68,7 @@ public final class JobService implements AutoCloseable {
     private static final char[] ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
     /** How many submissions at most share one Kafka transaction. */
     private static final int MAX_GROUP = 256;
-    /** How long a successful look at the bucket lets submissions through without another. */
-    private static final long STORE_CHECK_MS = 1000;
+    private static final long STORE_PROBE_MS = 1000;
     private static final long[] SPEC_RETRY_MS = {200, 1000, 5000, 15000};
 
     private final JobTable table;
@@ -84,8 +82,8 @@ public final class JobService implements AutoCloseable {
     private final Object cancelLock = new Object();
     /** "key:" + idempotency key, "id:" + job id: the submissions in progress, completed with their outcome. */
     private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> inFlight = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService specWriter;
-    private volatile long storeOkUntil;
+    private final ScheduledThreadPoolExecutor specWriter;
+    private volatile boolean storeUp;
 
     public JobService(JobTable table, TransactionalSender sender, ObjectStore store, ImageUploads uploads,
             DatasetUnpacker datasets, Limits limits, LongSupplier clock) {
@@ -96,11 +94,12 @@ public final class JobService implements AutoCloseable {
         this.datasets = datasets;
         this.limits = limits;
         this.clock = clock;
-        this.specWriter = Executors.newScheduledThreadPool(2, r -> {
+        this.specWriter = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "diffq-spec-writer");
             t.setDaemon(true);
             return t;
         });
+        specWriter.scheduleWithFixedDelay(this::probeStore, STORE_PROBE_MS, STORE_PROBE_MS, TimeUnit.MILLISECONDS);
     }
 
     /** POST /v1/jobs: a new job, or the job an earlier call with the same idempotency key made. */
@@ -252,14 +251,25 @@ public final class JobService implements AutoCloseable {
         return record;
     }
 
-    /** A look at the bucket at most once a second while it answers; every submission looks while it does not. */
+    /**
+     * Storage must answer for a job to be accepted. A background look every second keeps {@link #storeUp}
+     * current, so submissions do not wait on S3 while it answers; while it does not, each submission looks
+     * itself (503 at once, and accepted again as soon as S3 is back).
+     */
     private void checkStore() {
-        long now = System.currentTimeMillis();
-        if (now < storeOkUntil) {
-            return;
+        if (!storeUp) {
+            store.ensureBucket();
+            storeUp = true;
         }
-        store.ensureBucket();
-        storeOkUntil = System.currentTimeMillis() + STORE_CHECK_MS;
+    }
+
+    private void probeStore() {
+        try {
+            store.ensureBucket();
+            storeUp = true;
+        } catch (RuntimeException e) {
+            storeUp = false;
+        }
     }
 
     private void writeSpecLater(String id, byte[] specJson, int attempt) {
@@ -269,7 +279,7 @@ public final class JobService implements AutoCloseable {
                 try {
                     store.put(ObjectKeys.spec(id), specJson, "application/json");
                 } catch (RuntimeException e) {
-                    storeOkUntil = 0;
+                    storeUp = false;
                     if (attempt < SPEC_RETRY_MS.length) {
                         writeSpecLater(id, specJson, attempt + 1);
                     } else {
@@ -357,6 +367,8 @@ public final class JobService implements AutoCloseable {
     /** Lets the spec.json writes under way finish (briefly), then stops the commit thread. */
     @Override
     public void close() {
+        specWriter.setExecuteExistingDelayedTasksAfterShutdownPolicy(true);
+        specWriter.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         specWriter.shutdown();
         try {
             specWriter.awaitTermination(5, TimeUnit.SECONDS);

@@ -97,7 +97,7 @@ public class CoordinatorRuntime {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        for (AutoCloseable c : new AutoCloseable[] {folding, feed, sse, apiSender, foldSender, store, admin}) {
+        for (AutoCloseable c : new AutoCloseable[] {folding, feed, sse, jobs, apiSender, foldSender, store, admin}) {
             if (c != null) {
                 try {
                     c.close();

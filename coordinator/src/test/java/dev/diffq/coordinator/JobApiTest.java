@@ -44,6 +44,25 @@ class JobApiTest {
         return "{\"name\":\"" + name + "\",\"train\":{\"model\":{\"preset\":\"mnist-small\"},\"dataset\":\"mnist\",\"steps\":10}}";
     }
 
+    /** spec.json is written after the commit, in the background: wait for it (bounded). */
+    private byte[] awaitSpecJson(String id) {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            var stored = runtime.store().get(ObjectKeys.spec(id));
+            if (stored.isPresent()) {
+                return stored.get();
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("spec.json of " + id + " was not written within 10 s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     private String bootstrap() {
         return runtime.config().kafka().bootstrap();
     }
@@ -81,7 +100,7 @@ class JobApiTest {
         assertEquals(1, reqs.size());
         assertEquals(Long.parseLong(seed), reqs.get(0).getSpec().getSeed());
         assertTrue(requests(Topics.TRAIN_HIGH, id).isEmpty());
-        String spec = new String(runtime.store().get(ObjectKeys.spec(id)).orElseThrow());
+        String spec = new String(awaitSpecJson(id));
         assertTrue(spec.matches("(?s).*\"name\":\\s*\"digits\".*"), spec);
         assertTrue(spec.matches("(?s).*\"batch_size\":\\s*\\d+.*"), "the recorded spec is normalized: " + spec);
     }

@@ -6,10 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
 
 import dev.diffq.contract.ImageInfo;
 import dev.diffq.contract.JobJson;
@@ -21,8 +28,8 @@ import dev.diffq.contract.SpecValidator;
 import dev.diffq.contract.Violation;
 import dev.diffq.contract.Topics;
 import dev.diffq.coordinator.api.ApiException;
+import dev.diffq.coordinator.kafka.GroupCommitSender;
 import dev.diffq.coordinator.kafka.TransactionalSender;
-import dev.diffq.coordinator.kafka.UnavailableException;
 import dev.diffq.coordinator.store.ObjectStore;
 import dev.diffq.coordinator.uploads.DatasetUnpacker;
 import dev.diffq.coordinator.uploads.ImageUploads;
@@ -39,54 +46,94 @@ import dev.diffq.proto.TrainSpec;
  * Accepting, recording and cancelling jobs.
  *
  * <p>Submission: normalize, give the spec a seed when it has none (so the recorded spec reproduces the
- * images), validate, store spec.json, then write the QUEUED record to diffq.jobs and every request to its
- * topic in one Kafka transaction. A failure before the commit leaves no record and no request (at most an
- * orphan spec.json, removed on a best-effort basis), and the caller answers 503.
+ * images), validate, then write the QUEUED record to diffq.jobs and every request to its topic in one Kafka
+ * transaction, shared with whatever other submissions are waiting at that moment ({@link GroupCommitSender}).
+ * A failure before the commit leaves no record and no request, and the caller answers 503. spec.json (the
+ * human-readable copy of the recorded spec) is written after the commit, in the background, with retries.
  *
  * <p>Cancel: a Cancel goes to diffq.control either way. A QUEUED job is recorded CANCELLED in the same
  * transaction (workers skip requests of cancelled jobs). A RUNNING job stays RUNNING until its worker
  * stops and reports Cancelled, as docs/API.md promises; the worker's report is what makes it CANCELLED.
  *
- * <p>Submissions on one replica are serialized, which makes the idempotency-key and client-id checks
- * atomic there; two replicas racing on the same key within the same few milliseconds could both accept.
+ * <p>Submissions run concurrently. An idempotency key or a job id being created is reserved in
+ * {@link #inFlight} until its outcome is known: a second request for the same key or id waits for the first
+ * and answers its job (or tries again itself when the first failed). That makes the checks atomic on one
+ * replica; two replicas racing on the same key within the same few milliseconds could both accept.
  */
-public final class JobService {
+public final class JobService implements AutoCloseable {
     public record Submitted(JobRecord record, boolean created) {}
 
+    private static final Logger LOG = Logger.getLogger(JobService.class);
     private static final Pattern CLIENT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{2,62}");
     private static final char[] ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+    /** How many submissions at most share one Kafka transaction. */
+    private static final int MAX_GROUP = 256;
+    private static final long STORE_PROBE_MS = 1000;
+    private static final long[] SPEC_RETRY_MS = {200, 1000, 5000, 15000};
 
     private final JobTable table;
-    private final TransactionalSender sender;
+    private final GroupCommitSender sender;
     private final ObjectStore store;
     private final Limits limits;
     private final ImageUploads uploads;
     private final DatasetUnpacker datasets;
     private final LongSupplier clock;
     private final SecureRandom random = new SecureRandom();
-    private final Object submitLock = new Object();
+    private final Object cancelLock = new Object();
+    /** "key:" + idempotency key, "id:" + job id: the submissions in progress, completed with their outcome. */
+    private final ConcurrentHashMap<String, CompletableFuture<JobRecord>> inFlight = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor specWriter;
+    private volatile boolean storeUp;
 
     public JobService(JobTable table, TransactionalSender sender, ObjectStore store, ImageUploads uploads,
             DatasetUnpacker datasets, Limits limits, LongSupplier clock) {
         this.table = table;
-        this.sender = sender;
+        this.sender = new GroupCommitSender(sender, MAX_GROUP);
         this.store = store;
         this.uploads = uploads;
         this.datasets = datasets;
         this.limits = limits;
         this.clock = clock;
+        this.specWriter = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "diffq-spec-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        specWriter.scheduleWithFixedDelay(this::probeStore, STORE_PROBE_MS, STORE_PROBE_MS, TimeUnit.MILLISECONDS);
     }
 
     /** POST /v1/jobs: a new job, or the job an earlier call with the same idempotency key made. */
     public Submitted submit(JobSpec spec, String idempotencyKey) {
-        synchronized (submitLock) {
-            if (idempotencyKey != null && !idempotencyKey.isEmpty()) {
-                var earlier = table.byIdempotencyKey(idempotencyKey);
-                if (earlier.isPresent()) {
-                    return new Submitted(earlier.get(), false);
-                }
+        if (idempotencyKey == null || idempotencyKey.isEmpty()) {
+            return new Submitted(createWithNewId(spec, null), true);
+        }
+        String slot = "key:" + idempotencyKey;
+        while (true) {
+            var earlier = table.byIdempotencyKey(idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Submitted(earlier.get(), false);
             }
-            return new Submitted(create(newId(), spec, idempotencyKey), true);
+            CompletableFuture<JobRecord> mine = new CompletableFuture<>();
+            CompletableFuture<JobRecord> other = inFlight.putIfAbsent(slot, mine);
+            if (other != null) {
+                Optional<JobRecord> theirs = outcome(other);
+                if (theirs.isPresent()) {
+                    return new Submitted(theirs.get(), false);
+                }
+                continue; // the first failed and released the key: try ourselves
+            }
+            try {
+                // The first holder may have finished between our look at the table and our reservation.
+                earlier = table.byIdempotencyKey(idempotencyKey);
+                JobRecord record = earlier.isPresent() ? earlier.get() : createWithNewId(spec, idempotencyKey);
+                mine.complete(record);
+                return new Submitted(record, earlier.isEmpty());
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+                throw e;
+            } finally {
+                inFlight.remove(slot, mine);
+            }
         }
     }
 
@@ -95,20 +142,76 @@ public final class JobService {
         if (!CLIENT_ID.matcher(id).matches()) {
             throw ApiException.invalid("id", "must match [a-z0-9][a-z0-9-]{2,62}");
         }
-        synchronized (submitLock) {
+        String slot = "id:" + id;
+        while (true) {
             var existing = table.get(id);
             if (existing.isPresent()) {
-                JobSpec recorded = existing.get().getSpec();
-                JobSpec asked = SpecDefaults.normalize(spec);
-                if (!asked.hasSeed()) {
-                    asked = asked.toBuilder().setSeed(recorded.getSeed()).build();
-                }
-                if (!asked.equals(recorded)) {
-                    throw ApiException.conflict("job " + id + " exists with another spec");
-                }
-                return new Submitted(existing.get(), false);
+                return new Submitted(sameSpecOrConflict(existing.get(), spec), false);
             }
-            return new Submitted(create(id, spec, null), true);
+            CompletableFuture<JobRecord> mine = new CompletableFuture<>();
+            CompletableFuture<JobRecord> other = inFlight.putIfAbsent(slot, mine);
+            if (other != null) {
+                Optional<JobRecord> theirs = outcome(other);
+                if (theirs.isPresent()) {
+                    return new Submitted(sameSpecOrConflict(theirs.get(), spec), false);
+                }
+                continue;
+            }
+            try {
+                existing = table.get(id);
+                if (existing.isPresent()) {
+                    mine.complete(existing.get());
+                    return new Submitted(sameSpecOrConflict(existing.get(), spec), false);
+                }
+                JobRecord record = create(id, spec, null);
+                mine.complete(record);
+                return new Submitted(record, true);
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+                throw e;
+            } finally {
+                inFlight.remove(slot, mine);
+            }
+        }
+    }
+
+    private static JobRecord sameSpecOrConflict(JobRecord existing, JobSpec spec) {
+        JobSpec recorded = existing.getSpec();
+        JobSpec asked = SpecDefaults.normalize(spec);
+        if (!asked.hasSeed()) {
+            asked = asked.toBuilder().setSeed(recorded.getSeed()).build();
+        }
+        if (!asked.equals(recorded)) {
+            throw ApiException.conflict("job " + existing.getId() + " exists with another spec");
+        }
+        return existing;
+    }
+
+    /** Waits for another submission holding a key or id: its job, or empty when it failed. */
+    private static Optional<JobRecord> outcome(CompletableFuture<JobRecord> other) {
+        try {
+            return Optional.of(other.join());
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A generated id is reserved like a PUT id, so a PUT naming the same id cannot slip in beside it. */
+    private JobRecord createWithNewId(JobSpec spec, String idempotencyKey) {
+        CompletableFuture<JobRecord> mine = new CompletableFuture<>();
+        String id;
+        do {
+            id = newId();
+        } while (table.get(id).isPresent() || inFlight.putIfAbsent("id:" + id, mine) != null);
+        try {
+            JobRecord record = create(id, spec, idempotencyKey);
+            mine.complete(record);
+            return record;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove("id:" + id, mine);
         }
     }
 
@@ -122,10 +225,10 @@ public final class JobService {
             throw ApiException.rejected(violations);
         }
         ShardPlan plan = ShardPlan.of(spec);
+        // Storage must be up to accept work (results go there); spec.json itself is written after the commit.
+        checkStore();
 
         byte[] specJson = JobJson.pretty(spec).getBytes(StandardCharsets.UTF_8);
-        store.put(ObjectKeys.spec(id), specJson, "application/json");
-
         long now = clock.getAsLong();
         JobRecord record = JobRecord.newBuilder().setId(id).setSpec(spec).setState(JobState.QUEUED)
                 .setCreatedMs(now).setUpdatedMs(now).setShardsTotal(plan.shardCount())
@@ -142,14 +245,52 @@ public final class JobService {
             String key = spec.hasSample() ? ShardPlan.shardKey(id, shard) : id;
             writes.add(new ProducerRecord<>(topic, key, request.toByteArray()));
         }
-        try {
-            sender.send(writes);
-        } catch (UnavailableException e) {
-            store.deleteQuietly(ObjectKeys.spec(id));
-            throw e;
-        }
+        sender.send(writes);
         table.apply(record);
+        writeSpecLater(id, specJson, 0);
         return record;
+    }
+
+    /**
+     * Storage must answer for a job to be accepted. A background look every second keeps {@link #storeUp}
+     * current, so submissions do not wait on S3 while it answers; while it does not, each submission looks
+     * itself (503 at once, and accepted again as soon as S3 is back).
+     */
+    private void checkStore() {
+        if (!storeUp) {
+            store.ensureBucket();
+            storeUp = true;
+        }
+    }
+
+    private void probeStore() {
+        try {
+            store.ensureBucket();
+            storeUp = true;
+        } catch (RuntimeException e) {
+            storeUp = false;
+        }
+    }
+
+    private void writeSpecLater(String id, byte[] specJson, int attempt) {
+        long delay = attempt == 0 ? 0 : SPEC_RETRY_MS[attempt - 1];
+        try {
+            specWriter.schedule(() -> {
+                try {
+                    store.put(ObjectKeys.spec(id), specJson, "application/json");
+                } catch (RuntimeException e) {
+                    storeUp = false;
+                    if (attempt < SPEC_RETRY_MS.length) {
+                        writeSpecLater(id, specJson, attempt + 1);
+                    } else {
+                        LOG.warnf("spec.json of job %s not written after %d attempts: %s", id, attempt + 1,
+                                e.getMessage());
+                    }
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.warnf("spec.json of job %s not written: shutting down", id);
+        }
     }
 
     public static String requestTopic(JobSpec spec) {
@@ -162,7 +303,7 @@ public final class JobService {
 
     /** POST /v1/jobs/{id}/cancel. */
     public JobRecord cancel(String id, String reason) {
-        synchronized (submitLock) {
+        synchronized (cancelLock) {
             JobRecord job = table.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
             if (JobTable.isFinished(job.getState())) {
                 throw ApiException.conflict("job " + id + " already finished (" + job.getState() + ")");
@@ -221,5 +362,19 @@ public final class JobService {
             sb.append(ID_CHARS[random.nextInt(ID_CHARS.length)]);
         }
         return sb.toString();
+    }
+
+    /** Lets the spec.json writes under way finish (briefly), then stops the commit thread. */
+    @Override
+    public void close() {
+        specWriter.setExecuteExistingDelayedTasksAfterShutdownPolicy(true);
+        specWriter.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        specWriter.shutdown();
+        try {
+            specWriter.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.close();
     }
 }

@@ -37,7 +37,7 @@ class KafkaDownTest {
             var spec = JobJson.parseSpec("{\"train\":{\"dataset\":\"mnist\",\"steps\":10}}");
             assertThrows(UnavailableException.class, () -> jobs.put("kafka-down", spec));
             assertEquals(0, table.size());
-            assertFalse(store.exists(ObjectKeys.spec("kafka-down")), "the spec stored before the write is removed");
+            assertFalse(store.exists(ObjectKeys.spec("kafka-down")), "spec.json is written only after a commit");
         }
     }
 }

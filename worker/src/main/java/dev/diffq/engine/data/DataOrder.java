@@ -76,12 +76,17 @@ public final class DataOrder {
 
     /** The permutation of {@code epoch} (Fisher-Yates over a SplittableRandom seeded from seed and epoch). */
     public int[] permutation(long epoch) {
-        int[] p = new int[size];
-        for (int i = 0; i < size; i++) {
+        return shuffled(size, mix(seed ^ STREAM_PERMUTATION, epoch));
+    }
+
+    /** A seeded Fisher-Yates shuffle of 0..n-1: the one shuffle of the engine's data orders. */
+    public static int[] shuffled(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        SplittableRandom rng = new SplittableRandom(mix(seed ^ STREAM_PERMUTATION, epoch));
-        for (int i = size - 1; i > 0; i--) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
             int t = p[i];
             p[i] = p[j];

@@ -75,7 +75,7 @@ public final class ClassifierTrainer {
         long step = 0;
         try (AdamW optimizer = new AdamW(manager, params, o.weightDecay())) {
             for (int epoch = 0; epoch < o.epochs(); epoch++) {
-                int[] order = permutation(n, mix(o.seed(), epoch));
+                int[] order = dev.diffq.engine.data.DataOrder.shuffled(n, mix(o.seed(), epoch));
                 SplittableRandom shifts = new SplittableRandom(mix(o.seed() ^ 0x5DEECE66DL, epoch));
                 double lossSum = 0;
                 long correct = 0;
@@ -189,21 +189,6 @@ public final class ClassifierTrainer {
         }
     }
 
-    /** A seeded Fisher-Yates shuffle of 0..n-1. */
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
-    }
 
     static long mix(long a, long b) {
         long z = a * 0x9E3779B97F4A7C15L + b + 0x2545F4914F6CDD1DL;

@@ -144,7 +144,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("baseline count must be between 2 and " + baselinePool.size()
                     + ", got " + count);
         }
-        int[] drawn = ClassifierTrainer.permutation(baselinePool.size(), BASELINE_SEED);
+        int[] drawn = dev.diffq.engine.data.DataOrder.shuffled(baselinePool.size(), BASELINE_SEED);
         int[] chosen = Arrays.copyOf(drawn, count);
         return FrechetDistance.distance(FrechetDistance.Gaussian.fit(features(baselinePool, chosen), count,
                 classifier.featureDim()), referenceStats());

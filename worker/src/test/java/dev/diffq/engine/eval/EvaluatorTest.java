@@ -139,7 +139,7 @@ class EvaluatorTest {
         assertEquals(40, r.baselineCount());
 
         // recompute independently: features of the first 40 of the seeded permutation of the pool, against the reference
-        int[] chosen = Arrays.copyOf(ClassifierTrainer.permutation(pool.size(), Evaluator.BASELINE_SEED), 40);
+        int[] chosen = Arrays.copyOf(dev.diffq.engine.data.DataOrder.shuffled(pool.size(), Evaluator.BASELINE_SEED), 40);
         float[] baseImages = new float[40 * 784];
         for (int i = 0; i < 40; i++) {
             pool.copyImage(chosen[i], baseImages, i * 784, false);

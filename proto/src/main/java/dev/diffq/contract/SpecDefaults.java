@@ -170,6 +170,8 @@ public final class SpecDefaults {
         if (!b.hasDynamicThreshold()) b.setDynamicThreshold(DYNAMIC_THRESHOLD);
         if (!b.hasTrajectoryGif()) b.setTrajectoryGif(TRAJECTORY_GIF);
         if (!b.hasShardSize()) b.setShardSize(SHARD_SIZE);
+        if (!b.hasGuidanceSigmaMin()) b.setGuidanceSigmaMin(0);
+        if (!b.hasGuidanceSigmaMax()) b.setGuidanceSigmaMax(0);
         switch (sample.getModeCase()) {
             case MODE_NOT_SET -> b.setGenerate(GenerateMode.getDefaultInstance());
             case INPAINT -> {

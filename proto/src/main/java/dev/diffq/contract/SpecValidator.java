@@ -50,6 +50,8 @@ public final class SpecValidator {
     public static final int MAX_GRAD_ACCUM = 64;
     public static final float MAX_GUIDANCE = 50f;
     public static final float MAX_GRAD_CLIP = 1000f;
+    /** Largest noise level a guidance interval may name (a cosine schedule of 1,000 steps reaches ~640). */
+    public static final float MAX_SIGMA = 100_000f;
     public static final float MAX_MIN_SNR_GAMMA = 100f;
     public static final int MAX_RESAMPLE = 50;
     public static final float MAX_BLUR_SIGMA = 20f;
@@ -285,6 +287,7 @@ public final class SpecValidator {
             }
             if (s.hasDynamicThreshold()) floatRange("sample.dynamic_threshold", s.getDynamicThreshold(), 0, true, 1, false);
             if (s.hasShardSize()) intRange("sample.shard_size", s.getShardSize(), 1, limits.maxShardSize());
+            guidanceInterval(s);
 
             switch (s.getModeCase()) {
                 case GENERATE -> { }
@@ -293,6 +296,17 @@ public final class SpecValidator {
                 case ANAGRAM -> anagram(s.getAnagram(), model);
                 case HYBRID -> hybrid(s.getHybrid(), model);
                 case MODE_NOT_SET -> add("sample.mode", "is required: one of generate, inpaint, img2img, anagram, hybrid");
+            }
+        }
+
+        void guidanceInterval(SampleSpec s) {
+            boolean minOk = !s.hasGuidanceSigmaMin()
+                    || floatRange("sample.guidance_sigma_min", s.getGuidanceSigmaMin(), 0, true, MAX_SIGMA, true);
+            boolean maxOk = !s.hasGuidanceSigmaMax()
+                    || floatRange("sample.guidance_sigma_max", s.getGuidanceSigmaMax(), 0, true, MAX_SIGMA, true);
+            if (minOk && maxOk && s.getGuidanceSigmaMax() > 0 && s.getGuidanceSigmaMax() <= s.getGuidanceSigmaMin()) {
+                add("sample.guidance_sigma_max", "must be greater than sample.guidance_sigma_min ("
+                        + num(s.getGuidanceSigmaMin()) + "), or 0 for no upper bound");
             }
         }
 

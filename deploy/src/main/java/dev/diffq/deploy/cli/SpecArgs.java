@@ -127,6 +127,24 @@ final class SpecArgs {
         return t.build();
     }
 
+    /** {@code MIN,MAX} in noise levels; an empty side (or 0) is no bound. The server checks the ranges. */
+    private static void guidanceInterval(String text, SampleSpec.Builder s) {
+        String[] parts = text.split(",", -1);
+        if (parts.length != 2) {
+            throw CliException.usage("--guidance-interval: expected MIN,MAX (noise levels, e.g. 0,5.4), got '" + text + "'");
+        }
+        float[] v = new float[2];
+        for (int i = 0; i < 2; i++) {
+            String p = parts[i].trim();
+            try {
+                v[i] = p.isEmpty() ? 0 : Float.parseFloat(p);
+            } catch (NumberFormatException e) {
+                throw CliException.usage("--guidance-interval: '" + p + "' is not a number");
+            }
+        }
+        s.setGuidanceSigmaMin(v[0]).setGuidanceSigmaMax(v[1]);
+    }
+
     /** Fills the options every sampling mode shares; returns whether {@code --classes all} was asked for. */
     private static boolean sample(CliArgs a, SampleSpec.Builder s) {
         a.intValue("checkpoint-step").ifPresent(s::setCheckpointStep);
@@ -139,6 +157,7 @@ final class SpecArgs {
         if (a.flag("no-ema")) s.setUseEma(false);
         if (a.flag("no-clip")) s.setClipX0(false);
         a.floatValue("threshold").ifPresent(s::setDynamicThreshold);
+        a.value("guidance-interval").ifPresent(v -> guidanceInterval(v, s));
         if (a.flag("gif")) s.setTrajectoryGif(true);
         a.intValue("shard-size").ifPresent(s::setShardSize);
         Optional<String> classes = a.value("classes");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.diffq.engine.CheckpointSampling;
+import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleMode;
 import dev.diffq.engine.sample.SampleRequest;
 import dev.diffq.engine.sample.SampleResult;
@@ -32,6 +33,7 @@ public final class SampleCommand {
               --spacing leading|trailing (trailing)  --guidance W (3; 0 unconditional, 1 conditional)
               --seed S (0)  --batch B (64)  --raw-weights (use the raw weights, not the EMA)  --no-clip
               --dynamic-threshold P (0 = off)  --gif (trajectory.gif)  --device cpu|gpu:N (cpu)
+              --guidance-interval MIN,MAX (guide only where MIN < sigma <= MAX, e.g. 0,5.4; default: every step)
             --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
             """;
 
@@ -54,6 +56,13 @@ public final class SampleCommand {
                     .clipX0(!args.flag("no-clip"))
                     .dynamicThreshold(args.number("dynamic-threshold", 0, 0, 0.9999))
                     .trajectoryGif(args.flag("gif"));
+            if (args.has("guidance-interval")) {
+                try {
+                    b.guidanceInterval(GuidanceInterval.parse(args.string("guidance-interval", "")));
+                } catch (IllegalArgumentException e) {
+                    throw new Args.UsageException("--guidance-interval: " + e.getMessage());
+                }
+            }
             switch (sampleMode) {
                 case GENERATE -> b.classes(args.classes("classes", "all"));
                 case INPAINT -> b.classes(args.classes("classes", "none")).image(args.path("image")).mask(args.path("mask"))

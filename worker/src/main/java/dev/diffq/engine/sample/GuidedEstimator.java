@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Turns a {@link Denoiser} into the per-step estimate samplers use:
  * <ol>
- *   <li>classifier-free guidance eps = eps_u + w (eps_c - eps_u) (Ho and Salimans 2022), with every
+ *   <li>classifier-free guidance eps = eps_u + w (eps_c - eps_u) (Ho and Salimans 2022), optionally only in a
+ *       {@link GuidanceInterval} of noise levels, with every
  *       conditional and unconditional branch of the step in ONE batched forward (concatenate, call
  *       the denoiser once, split). w = 1 needs only the conditional branch and w = 0 only the
  *       unconditional, so those skip the other half;</li>
@@ -44,11 +45,12 @@ public final class GuidedEstimator implements Estimator {
     private final Combination combination;
     private final List<View> views;
     private final double blurSigma;
+    private final GuidanceInterval interval;
     private long forwardCalls;
 
     private GuidedEstimator(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                             double guidance, X0Processing x0Processing, Combination combination,
-                            List<View> views, double blurSigma) {
+                            List<View> views, double blurSigma, GuidanceInterval interval) {
         if (!Double.isFinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number, got " + guidance);
         }
@@ -61,20 +63,37 @@ public final class GuidedEstimator implements Estimator {
         this.combination = combination;
         this.views = views;
         this.blurSigma = blurSigma;
+        this.interval = interval;
+    }
+
+    /** The same estimator with guidance applied only at the noise levels of {@code interval}. */
+    public GuidedEstimator withGuidanceInterval(GuidanceInterval interval) {
+        return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
+                views, blurSigma, interval);
+    }
+
+    /** The guidance weight at step t: w inside the interval, 1 (the conditional estimate) outside it. */
+    double guidanceAt(int t) {
+        if (guidance == 0 || guidance == 1 || interval.appliesAt(schedule.alphaBar(t))) {
+            return guidance;
+        }
+        return 1;
     }
 
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */
     public static GuidedEstimator of(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                                      long[] labels, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
-                Combination.SINGLE, List.of(new View(false, labels == null ? null : labels.clone())), 0);
+                Combination.SINGLE, List.of(new View(false, labels == null ? null : labels.clone())), 0,
+                GuidanceInterval.ALWAYS);
     }
 
     /** Visual anagram of a batch of n images: upright reads as classA, rotated 180 degrees as classB. */
     public static GuidedEstimator anagram(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                                           int n, int classA, int classB, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
-                Combination.ANAGRAM, List.of(new View(false, fill(n, classA)), new View(true, fill(n, classB))), 0);
+                Combination.ANAGRAM, List.of(new View(false, fill(n, classA)), new View(true, fill(n, classB))), 0,
+                GuidanceInterval.ALWAYS);
     }
 
     /** Hybrid image of a batch of n images: classA in the low frequencies, classB in the high. */
@@ -85,7 +104,8 @@ public final class GuidedEstimator implements Estimator {
             throw new IllegalArgumentException("blurSigma must be > 0, got " + blurSigma);
         }
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
-                Combination.HYBRID, List.of(new View(false, fill(n, classA)), new View(false, fill(n, classB))), blurSigma);
+                Combination.HYBRID, List.of(new View(false, fill(n, classA)), new View(false, fill(n, classB))), blurSigma,
+                GuidanceInterval.ALWAYS);
     }
 
     private static long[] fill(int n, long value) {
@@ -106,8 +126,9 @@ public final class GuidedEstimator implements Estimator {
     /** The guided, combined noise estimate at (xt, t), before any x0 processing. */
     public NDArray guidedEps(NDArray xt, int t) {
         int n = (int) xt.getShape().get(0);
-        boolean needCond = guidance != 0;
-        boolean needUncondWithCond = guidance != 1;
+        double w = guidanceAt(t);
+        boolean needCond = w != 0;
+        boolean needUncondWithCond = w != 1;
         NDArray[] rotatedInput = new NDArray[2];
         List<NDArray> inputs = new ArrayList<>();
         List<long[]> labels = new ArrayList<>();
@@ -161,7 +182,7 @@ public final class GuidedEstimator implements Estimator {
                 e = parts.get(condSlot[i]);
             } else {
                 NDArray u = parts.get(uncondSlot[r]);
-                e = u.add(parts.get(condSlot[i]).sub(u).mul((float) guidance));
+                e = u.add(parts.get(condSlot[i]).sub(u).mul((float) w));
             }
             perView[i] = r == 1 ? rotate180(e) : e;
         }

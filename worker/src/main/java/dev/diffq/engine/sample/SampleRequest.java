@@ -17,6 +17,7 @@ import java.util.List;
  * @param eta              DDIM stochasticity (0 = deterministic)
  * @param guidance         classifier-free guidance weight w: 0 unconditional, 1 conditional, > 1 guided
  * @param dynamicThreshold percentile in (0, 1) for dynamic thresholding of x0; 0 = off
+ * @param guidanceInterval the noise levels at which guidance applies ({@link GuidanceInterval#ALWAYS} = all)
  * @param image            INPAINT / IMG2IMG input (any size: centre-cropped and resized to the model's)
  * @param mask             INPAINT mask: white (1) = generate, black (0) = keep
  * @param jumpLength       INPAINT RePaint jump length (in sampler steps)
@@ -47,10 +48,12 @@ public record SampleRequest(
         double strength,
         int classA,
         int classB,
-        double blurSigma) {
+        double blurSigma,
+        GuidanceInterval guidanceInterval) {
 
     public SampleRequest {
         classes = classes == null ? List.of() : List.copyOf(classes);
+        guidanceInterval = guidanceInterval == null ? GuidanceInterval.ALWAYS : guidanceInterval;
     }
 
     public static Builder builder() {
@@ -65,6 +68,7 @@ public record SampleRequest(
         b.clipX0 = clipX0; b.dynamicThreshold = dynamicThreshold; b.trajectoryGif = trajectoryGif;
         b.image = image; b.mask = mask; b.jumpLength = jumpLength; b.resample = resample;
         b.strength = strength; b.classA = classA; b.classB = classB; b.blurSigma = blurSigma;
+        b.guidanceInterval = guidanceInterval;
         return b;
     }
 
@@ -188,6 +192,7 @@ public record SampleRequest(
         private int classA;
         private int classB;
         private double blurSigma = 1.5;
+        private GuidanceInterval guidanceInterval = GuidanceInterval.ALWAYS;
 
         public Builder mode(SampleMode v) { mode = v; return this; }
         public Builder sampler(SamplerKind v) { sampler = v; return this; }
@@ -212,11 +217,12 @@ public record SampleRequest(
         public Builder classA(int v) { classA = v; return this; }
         public Builder classB(int v) { classB = v; return this; }
         public Builder blurSigma(double v) { blurSigma = v; return this; }
+        public Builder guidanceInterval(GuidanceInterval v) { guidanceInterval = v; return this; }
 
         public SampleRequest build() {
             return new SampleRequest(mode, sampler, steps, eta, spacing, guidance, classes, perClass, seed,
                     firstImageIndex, imageCount, batchSize, clipX0, dynamicThreshold, trajectoryGif, image, mask,
-                    jumpLength, resample, strength, classA, classB, blurSigma);
+                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval);
         }
     }
 }

@@ -161,7 +161,7 @@ public final class SamplingPipeline {
     private GuidedEstimator estimator(SampleRequest req, long[] indices) {
         X0Processing x0 = new X0Processing(req.clipX0(), req.dynamicThreshold());
         int n = indices.length;
-        return switch (req.mode()) {
+        GuidedEstimator plain = switch (req.mode()) {
             case ANAGRAM -> GuidedEstimator.anagram(denoiser, schedule, objective, nullClass, n,
                     req.classA(), req.classB(), req.guidance(), x0);
             case HYBRID -> GuidedEstimator.hybrid(denoiser, schedule, objective, nullClass, n,
@@ -174,6 +174,7 @@ public final class SamplingPipeline {
                 yield GuidedEstimator.of(denoiser, schedule, objective, nullClass, labels, req.guidance(), x0);
             }
         };
+        return plain.withGuidanceInterval(req.guidanceInterval());
     }
 
     /** The input image fitted to the model: (1, C, S, S) in [-1, 1]. */

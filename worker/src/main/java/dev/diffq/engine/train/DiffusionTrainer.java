@@ -28,6 +28,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Trains a DDPM UNet: for each optimizer step, {@code gradAccum} micro-batches of (x0, t, noise, label) are drawn,
  * the model predicts eps or v from x_t, the (Min-SNR weighted) loss is backpropagated, the global gradient norm is
@@ -39,6 +42,9 @@ import java.util.function.Function;
  * <p>Output directory: {@code checkpoints/step-<n>/}, {@code checkpoints/latest.json}, {@code metrics.jsonl}.
  */
 public final class DiffusionTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(DiffusionTrainer.class);
+    /** Non-finite steps in a row after which a run counts as diverged and fails. */
+    static final int MAX_CONSECUTIVE_SKIPS = 3;
 
     private final NpmPackageCache dataCache;
     private final Function<UNetConfig, Block> modelFactory;
@@ -161,6 +167,10 @@ public final class DiffusionTrainer {
         private double priorSeconds;
         private long sessionStartNanos;
         private double lastGradNorm;
+        /** Steps whose loss or gradient was not finite: their update is skipped (as a loss scaler would). */
+        private long skippedSteps;
+        private int consecutiveSkips;
+        private boolean lastStepSkipped;
 
         Run(TrainConfig config, ImageDataset dataset, Path outDir, Path root, TrainListener events, NDManager manager) {
             this.config = config;
@@ -255,11 +265,13 @@ public final class DiffusionTrainer {
                 // the first step of a session carries one-off warm-up costs: let the second replace it
                 smoothedStepSeconds = sessionSteps <= 2 ? seconds : 0.9 * smoothedStepSeconds + 0.1 * seconds;
                 double imagesPerSec = imagesPerStep / smoothedStepSeconds;
-                intervalLoss += loss;
-                intervalSteps++;
+                if (!lastStepSkipped) {
+                    intervalLoss += loss;
+                    intervalSteps++;
+                }
                 events.onProgress(step, totalSteps(smoothedStepSeconds), loss, imagesPerSec, eta(smoothedStepSeconds));
 
-                if (step % config.logEverySteps() == 0) {
+                if (step % config.logEverySteps() == 0 && intervalSteps > 0) {
                     lastIntervalLoss = intervalLoss / intervalSteps;
                     metrics.append(step, lastIntervalLoss, lr, lastGradNorm, imagesPerSec, trainingSeconds(), epoch());
                     intervalLoss = 0;
@@ -339,8 +351,8 @@ public final class DiffusionTrainer {
                 }
                 double loss = lossSum / accum;
                 if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("training diverged at step " + (step + 1) + ": the loss is " + loss
-                            + ". Lower learning_rate (now " + config.learningRate() + ") or set grad_clip");
+                    skip("the loss is " + loss);
+                    return loss;
                 }
                 List<NDArray> grads = new ArrayList<>(params.size());
                 for (NDArray p : params) {
@@ -348,11 +360,14 @@ public final class DiffusionTrainer {
                     g.attach(stepManager);
                     grads.add(g);
                 }
-                lastGradNorm = Tensors.clipGlobalNorm(grads, config.gradClip());
-                if (!Double.isFinite(lastGradNorm)) {
-                    throw new IllegalStateException("training diverged at step " + (step + 1) + ": the gradient norm is "
-                            + lastGradNorm + ". Lower learning_rate (now " + config.learningRate() + ")");
+                double norm = Tensors.clipGlobalNorm(grads, config.gradClip());
+                if (!Double.isFinite(norm)) {
+                    skip("the gradient norm is " + norm);
+                    return loss;
                 }
+                lastGradNorm = norm;
+                lastStepSkipped = false;
+                consecutiveSkips = 0;
                 optimizer.step(params, grads, lr); // also clears the gradients, which PyTorch would accumulate
                 if (step < config.emaWarmupSteps()) {
                     Tensors.copyAll(params, emaParams);
@@ -362,6 +377,30 @@ public final class DiffusionTrainer {
                 }
                 return loss;
             }
+        }
+
+        /**
+         * A step with a non-finite loss or gradient changes nothing: no update, no EMA, the gradients zeroed.
+         * One such step in a long run (a rare spike) is survivable; several in a row mean the run diverged.
+         */
+        private void skip(String why) {
+            lastStepSkipped = true;
+            skippedSteps++;
+            consecutiveSkips++;
+            // overwrite, not subtract: NaN - NaN stays NaN, and gradients add up across steps until an update
+            try (NDManager scope = manager.newSubManager()) {
+                for (NDArray p : params) {
+                    NDArray g = p.getGradient();
+                    g.attach(scope);
+                    g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+                }
+            }
+            if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
+                throw new IllegalStateException("training diverged at step " + (step + 1) + ": " + why + " for "
+                        + consecutiveSkips + " steps in a row. Lower learning_rate (now " + config.learningRate()
+                        + ") or set grad_clip");
+            }
+            LOG.warn("step {}: {}; update skipped ({} skipped so far)", step + 1, why, skippedSteps);
         }
 
         private Path save() throws IOException {

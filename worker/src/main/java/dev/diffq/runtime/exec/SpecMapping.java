@@ -6,6 +6,7 @@ import java.util.Arrays;
 import dev.diffq.contract.ModelPresets;
 import dev.diffq.contract.SpecValidator;
 import dev.diffq.engine.model.UNetConfig;
+import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleMode;
 import dev.diffq.engine.sample.SampleRequest;
 import dev.diffq.engine.sample.SamplerKind;
@@ -95,6 +96,7 @@ public final class SpecMapping {
                 .batchSize(batchSize)
                 .clipX0(s.getClipX0())
                 .dynamicThreshold(s.getDynamicThreshold())
+                .guidanceInterval(new GuidanceInterval(s.getGuidanceSigmaMin(), s.getGuidanceSigmaMax()))
                 .trajectoryGif(s.getTrajectoryGif());
         switch (s.getModeCase()) {
             case INPAINT -> b.mode(SampleMode.INPAINT).image(image).mask(mask)

@@ -59,8 +59,9 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     @Override
     public void sendAndWait(JobEvent event) throws IOException {
-        await(producer.send(new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray())),
-                "event " + event.getKindCase() + " of job " + event.getJobId());
+        var sent = producer.send(new ProducerRecord<>(Topics.EVENTS, event.getJobId(), event.toByteArray()));
+        producer.flush(); // the caller waits anyway: do not let linger.ms delay Started / Succeeded
+        await(sent, "event " + event.getKindCase() + " of job " + event.getJobId());
     }
 
     @Override

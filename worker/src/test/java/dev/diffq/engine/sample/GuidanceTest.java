@@ -86,6 +86,61 @@ class GuidanceTest {
     }
 
     @Test
+    void aGuidanceIntervalGuidesInsideItAndUsesTheConditionalEstimateAloneOutside() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
+                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            NDArray xt = noisy(m, 2);
+            long[] labels = {0, 1};
+            int low = 5, high = 90; // sigma grows with t
+            double sigmaLow = sigma(low), sigmaHigh = sigma(high);
+            assertTrue(sigmaLow < 1 && sigmaHigh > 1, sigmaLow + " " + sigmaHigh);
+            // guide only where sigma <= 1: the low-noise step is guided, the high-noise one is not
+            GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withGuidanceInterval(new GuidanceInterval(0, 1.0));
+            for (int t : new int[] {low, high}) {
+                NDArray cond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 1));
+                NDArray uncond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 2), epsFor(m, xt.get("1:2"), t, 2));
+                NDArray eps = est.guidedEps(xt, t);
+                if (t == low) {
+                    assertTrue(eps.allClose(uncond.add(cond.sub(uncond).mul(3f)), 1e-4, 1e-4, false), "guided inside");
+                    assertEquals(4, d.lastBatch, "both halves inside the interval");
+                } else {
+                    assertTrue(eps.allClose(cond, 1e-4, 1e-4, false), "conditional alone outside");
+                    assertEquals(2, d.lastBatch, "only the conditional half outside the interval");
+                }
+            }
+            // a lower bound: sigma must exceed it
+            GuidedEstimator above = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withGuidanceInterval(new GuidanceInterval(1.0, 0));
+            assertEquals(1.0, above.guidanceAt(low));
+            assertEquals(3.0, above.guidanceAt(high));
+            // w = 0 stays unconditional everywhere
+            GuidedEstimator uncondOnly = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 0.0, X0Processing.NONE)
+                    .withGuidanceInterval(new GuidanceInterval(0, 1.0));
+            assertEquals(0.0, uncondOnly.guidanceAt(high));
+        }
+    }
+
+    @Test
+    void guidanceIntervalsParseAndRejectNonsense() {
+        assertEquals(new GuidanceInterval(0, 5.4), GuidanceInterval.parse("0,5.4"));
+        assertEquals(new GuidanceInterval(0.3, 0), GuidanceInterval.parse("0.3,"));
+        assertTrue(GuidanceInterval.parse(",").isAlways());
+        assertTrue(GuidanceInterval.ALWAYS.appliesAt(0.999999) && GuidanceInterval.ALWAYS.appliesAt(1e-6));
+        assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("5"));
+        assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("a,b"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("2,1"));
+        assertTrue(e.getMessage().contains("must be greater than sigma min"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new GuidanceInterval(-1, 0));
+    }
+
+    static double sigma(int t) {
+        double ab = SCHEDULE.alphaBar(t);
+        return Math.sqrt((1 - ab) / ab);
+    }
+
+    @Test
     void unconditionalRequestsAskForTheNullClass() {
         try (NDManager m = manager.newSubManager()) {
             Denoiser d = AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE);

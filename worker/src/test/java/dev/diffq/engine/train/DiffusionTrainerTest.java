@@ -253,6 +253,37 @@ class DiffusionTrainerTest {
     }
 
     @Test
+    void aStepWithANonFiniteLossChangesNothingAndOnlyARunOfThemFails() throws IOException {
+        // gradAccum 2: forward calls 5 and 6 are step 3's micro-batches; poison the first
+        DiffusionTrainer spiky = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")),
+                c -> new TinyDenoiser(c, call -> call == 5));
+        Recorder rec = new Recorder(0);
+        TrainResult r = spiky.train(config(5).checkpointEverySteps(1).build(), dataset(10, 3), tmp.resolve("spike"), rec);
+        assertEquals(TrainResult.Status.COMPLETED, r.status());
+        assertEquals(5, r.step());
+        Path dirs = tmp.resolve("spike").resolve(Checkpoint.ROOT_NAME);
+        for (String f : List.of(Checkpoint.MODEL, Checkpoint.EMA)) {
+            assertAllClose(arrays(dirs.resolve("step-2"), f), arrays(dirs.resolve("step-3"), f), 0);
+            assertFalse(java.util.Arrays.equals(arrays(dirs.resolve("step-3"), f)[0], arrays(dirs.resolve("step-4"), f)[0]),
+                    "training goes on after the skipped step: " + f);
+        }
+        for (float[] a : arrays(dirs.resolve("step-5"), Checkpoint.MODEL)) {
+            for (float v : a) {
+                assertTrue(Float.isFinite(v), "parameters stay finite");
+            }
+        }
+        assertTrue(Double.isInfinite(rec.losses.get(2)), "the listener still sees the bad step's loss");
+
+        DiffusionTrainer broken = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")),
+                c -> new TinyDenoiser(c, call -> call > 2));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> broken.train(config(10).build(), dataset(10, 3), tmp.resolve("broken"), null));
+        assertTrue(e.getMessage().contains("training diverged at step 4")
+                && e.getMessage().contains(DiffusionTrainer.MAX_CONSECUTIVE_SKIPS + " steps in a row")
+                && e.getMessage().contains("learning_rate"), e.getMessage());
+    }
+
+    @Test
     void timeLimitStopsTheRunAndInvalidConfigFailsFirst() throws IOException {
         TrainConfig timed = config(0).maxMinutes(1e-5).lrDecay("constant").build();
         TrainResult r = trainer(tmp).train(timed, dataset(10, 3), tmp.resolve("t"), null);

@@ -15,6 +15,7 @@ import dev.diffq.engine.model.UNetConfig;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * A few-hundred-parameter stand-in with the UNet's interface (x, t, labels) -> out, so trainer tests run in
@@ -24,12 +25,20 @@ final class TinyDenoiser extends AbstractBlock {
 
     final List<Long> seenLabels = new ArrayList<>();
     private final int classes;
+    /** Training forward calls (1-based) whose output is made infinite, to test the trainer's handling. */
+    private final IntPredicate infiniteAt;
+    private int trainingCalls;
     private final Conv2d in;
     private final Conv2d out;
     private final Linear time;
     private final Linear label;
 
     TinyDenoiser(UNetConfig c) {
+        this(c, call -> false);
+    }
+
+    TinyDenoiser(UNetConfig c, IntPredicate infiniteAt) {
+        this.infiniteAt = infiniteAt;
         classes = c.numClasses() + 1;
         in = addChildBlock("in", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(4).build());
         out = addChildBlock("out", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
@@ -51,7 +60,11 @@ final class TinyDenoiser extends AbstractBlock {
         NDArray te = time.forward(ps, new NDList(t.div(1000f).reshape(n, 1)), training).head();
         NDArray le = label.forward(ps, new NDList(labels.oneHot(classes).toType(DataType.FLOAT32, false)), training).head();
         h = Activation.relu(h.add(te.add(le).reshape(n, 4, 1, 1)));
-        return out.forward(ps, new NDList(h), training);
+        NDList result = out.forward(ps, new NDList(h), training);
+        if (training && infiniteAt.test(++trainingCalls)) {
+            return new NDList(result.head().add(Float.POSITIVE_INFINITY));
+        }
+        return result;
     }
 
     @Override

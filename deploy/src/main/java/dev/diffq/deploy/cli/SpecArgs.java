@@ -1,5 +1,6 @@
 package dev.diffq.deploy.cli;
 
+import dev.diffq.contract.SigmaInterval;
 import dev.diffq.proto.AnagramMode;
 import dev.diffq.proto.GenerateMode;
 import dev.diffq.proto.HybridMode;
@@ -129,20 +130,12 @@ final class SpecArgs {
 
     /** {@code MIN,MAX} in noise levels; an empty side (or 0) is no bound. The server checks the ranges. */
     private static void guidanceInterval(String text, SampleSpec.Builder s) {
-        String[] parts = text.split(",", -1);
-        if (parts.length != 2) {
-            throw CliException.usage("--guidance-interval: expected MIN,MAX (noise levels, e.g. 0,5.4), got '" + text + "'");
+        try {
+            SigmaInterval i = SigmaInterval.parse(text);
+            s.setGuidanceSigmaMin((float) i.min()).setGuidanceSigmaMax((float) i.max());
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--guidance-interval: " + e.getMessage());
         }
-        float[] v = new float[2];
-        for (int i = 0; i < 2; i++) {
-            String p = parts[i].trim();
-            try {
-                v[i] = p.isEmpty() ? 0 : Float.parseFloat(p);
-            } catch (NumberFormatException e) {
-                throw CliException.usage("--guidance-interval: '" + p + "' is not a number");
-            }
-        }
-        s.setGuidanceSigmaMin(v[0]).setGuidanceSigmaMax(v[1]);
     }
 
     /** Fills the options every sampling mode shares; returns whether {@code --classes all} was asked for. */

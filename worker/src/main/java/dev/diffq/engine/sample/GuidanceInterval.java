@@ -1,9 +1,11 @@
 package dev.diffq.engine.sample;
 
+import dev.diffq.contract.SigmaInterval;
+
 /**
  * The noise levels at which classifier-free guidance is applied (Kynkäänniemi et al. 2024, "Applying guidance
  * in a limited interval improves sample and distribution quality in diffusion models"). Noise level is
- * sigma = sqrt((1 - alpha_bar) / alpha_bar), so the interval means the same thing whatever the schedule.
+ * sigma = sqrt((1 - alpha_bar) / alpha_bar) = 1 / sqrt(snr), so the interval means the same thing whatever the schedule.
  * Outside the interval the step uses the conditional estimate alone (w = 1), which also halves its batch.
  *
  * <p>Why: guidance at the highest noise levels is what collapses the variety of the samples towards a few
@@ -36,35 +38,19 @@ public record GuidanceInterval(double sigmaMin, double sigmaMax) {
         return sigmaMin == 0 && sigmaMax == 0;
     }
 
-    /** Whether guidance applies at a step whose cumulative alpha is {@code alphaBar}. */
-    public boolean appliesAt(double alphaBar) {
+    /** Whether guidance applies at a step whose signal-to-noise ratio is {@code snr} (sigma = 1 / sqrt(snr)). */
+    public boolean appliesAtSnr(double snr) {
         if (isAlways()) {
             return true;
         }
-        double sigma = Math.sqrt((1 - alphaBar) / alphaBar);
+        double sigma = 1 / Math.sqrt(snr);
         return sigma > sigmaMin && (sigmaMax == 0 || sigma <= sigmaMax);
     }
 
     /** Parses "MIN,MAX" (either may be empty or 0 for no bound), e.g. "0,5.4" or ",5.4". */
     public static GuidanceInterval parse(String text) {
-        String[] parts = text.split(",", -1);
-        if (parts.length != 2) {
-            throw new IllegalArgumentException("guidance interval must be MIN,MAX in noise levels sigma (e.g. 0,5.4), got "
-                    + text);
-        }
-        return new GuidanceInterval(number(parts[0]), number(parts[1]));
-    }
-
-    private static double number(String s) {
-        s = s.trim();
-        if (s.isEmpty()) {
-            return 0;
-        }
-        try {
-            return Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("guidance interval: not a number: " + s);
-        }
+        SigmaInterval i = SigmaInterval.parse(text);
+        return new GuidanceInterval(i.min(), i.max());
     }
 
     @Override

@@ -74,7 +74,7 @@ public final class GuidedEstimator implements Estimator {
 
     /** The guidance weight at step t: w inside the interval, 1 (the conditional estimate) outside it. */
     double guidanceAt(int t) {
-        if (guidance == 0 || guidance == 1 || interval.appliesAt(schedule.alphaBar(t))) {
+        if (guidance == 0 || guidance == 1 || interval.appliesAtSnr(schedule.snr(t))) {
             return guidance;
         }
         return 1;

@@ -170,7 +170,6 @@ public final class DiffusionTrainer {
         /** Steps whose loss or gradient was not finite: their update is skipped (as a loss scaler would). */
         private long skippedSteps;
         private int consecutiveSkips;
-        private boolean lastStepSkipped;
 
         Run(TrainConfig config, ImageDataset dataset, Path outDir, Path root, TrainListener events, NDManager manager) {
             this.config = config;
@@ -265,7 +264,7 @@ public final class DiffusionTrainer {
                 // the first step of a session carries one-off warm-up costs: let the second replace it
                 smoothedStepSeconds = sessionSteps <= 2 ? seconds : 0.9 * smoothedStepSeconds + 0.1 * seconds;
                 double imagesPerSec = imagesPerStep / smoothedStepSeconds;
-                if (!lastStepSkipped) {
+                if (consecutiveSkips == 0) { // a skipped step's loss stays out of the logged mean
                     intervalLoss += loss;
                     intervalSteps++;
                 }
@@ -366,7 +365,6 @@ public final class DiffusionTrainer {
                     return loss;
                 }
                 lastGradNorm = norm;
-                lastStepSkipped = false;
                 consecutiveSkips = 0;
                 optimizer.step(params, grads, lr); // also clears the gradients, which PyTorch would accumulate
                 if (step < config.emaWarmupSteps()) {
@@ -384,7 +382,6 @@ public final class DiffusionTrainer {
          * One such step in a long run (a rare spike) is survivable; several in a row mean the run diverged.
          */
         private void skip(String why) {
-            lastStepSkipped = true;
             skippedSteps++;
             consecutiveSkips++;
             // overwrite, not subtract: NaN - NaN stays NaN, and gradients add up across steps until an update

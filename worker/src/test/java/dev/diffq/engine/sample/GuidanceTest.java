@@ -49,6 +49,15 @@ class GuidanceTest {
         return xt.sub(target.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
     }
 
+    /** The reference eps of each image i of xt under labels[i], stacked. */
+    static NDArray epsPerImage(NDManager m, NDArray xt, int t, int... labels) {
+        NDArray[] parts = new NDArray[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            parts[i] = epsFor(m, xt.get(i + ":" + (i + 1)), t, labels[i]);
+        }
+        return NDArrayStack.stack(m, parts);
+    }
+
     static NDArray noisy(NDManager m, int n) {
         return new NoiseSource(3).batch(m, SamplerTest.indices(n), 0, IMAGE);
     }
@@ -62,8 +71,8 @@ class GuidanceTest {
                 NDArray xt = noisy(m, 3);
                 long[] labels = {0, 1, 0};
                 int t = 40;
-                NDArray uncond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 2), epsFor(m, xt.get("1:2"), t, 2), epsFor(m, xt.get("2:3"), t, 2));
-                NDArray cond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 1), epsFor(m, xt.get("2:3"), t, 0));
+                NDArray uncond = epsPerImage(m, xt, t, 2, 2, 2);
+                NDArray cond = epsPerImage(m, xt, t, 0, 1, 0);
 
                 NDArray w0 = GuidedEstimator.of(d, SCHEDULE, obj, NULL_CLASS, labels, 0.0, X0Processing.NONE).guidedEps(xt, t);
                 assertTrue(w0.allClose(uncond, 1e-4, 1e-4, false), obj + " w=0 is the unconditional estimate");
@@ -99,8 +108,8 @@ class GuidanceTest {
             GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
                     .withGuidanceInterval(new GuidanceInterval(0, 1.0));
             for (int t : new int[] {low, high}) {
-                NDArray cond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 1));
-                NDArray uncond = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 2), epsFor(m, xt.get("1:2"), t, 2));
+                NDArray cond = epsPerImage(m, xt, t, 0, 1);
+                NDArray uncond = epsPerImage(m, xt, t, 2, 2);
                 NDArray eps = est.guidedEps(xt, t);
                 if (t == low) {
                     assertTrue(eps.allClose(uncond.add(cond.sub(uncond).mul(3f)), 1e-4, 1e-4, false), "guided inside");
@@ -127,7 +136,7 @@ class GuidanceTest {
         assertEquals(new GuidanceInterval(0, 5.4), GuidanceInterval.parse("0,5.4"));
         assertEquals(new GuidanceInterval(0.3, 0), GuidanceInterval.parse("0.3,"));
         assertTrue(GuidanceInterval.parse(",").isAlways());
-        assertTrue(GuidanceInterval.ALWAYS.appliesAt(0.999999) && GuidanceInterval.ALWAYS.appliesAt(1e-6));
+        assertTrue(GuidanceInterval.ALWAYS.appliesAtSnr(1e6) && GuidanceInterval.ALWAYS.appliesAtSnr(1e-6));
         assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("5"));
         assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("a,b"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GuidanceInterval.parse("2,1"));
@@ -147,7 +156,7 @@ class GuidanceTest {
             NDArray xt = noisy(m, 2);
             // guidance is irrelevant without labels
             NDArray eps = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, null, 4.0, X0Processing.NONE).guidedEps(xt, 10);
-            NDArray ref = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), 10, 2), epsFor(m, xt.get("1:2"), 10, 2));
+            NDArray ref = epsPerImage(m, xt, 10, 2, 2);
             assertTrue(eps.allClose(ref, 1e-4, 1e-4, false));
         }
     }
@@ -190,8 +199,8 @@ class GuidanceTest {
             NDArray eps = GuidedEstimator.hybrid(d, SCHEDULE, Objective.EPS, NULL_CLASS, 2, 0, 1, 1.0, 1.2, X0Processing.NONE)
                     .guidedEps(xt, t);
             assertEquals(4, d.lastBatch, "w=1: a and b conditional only, in one forward");
-            NDArray a = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 0), epsFor(m, xt.get("1:2"), t, 0));
-            NDArray b = NDArrayStack.stack(m, epsFor(m, xt.get("0:1"), t, 1), epsFor(m, xt.get("1:2"), t, 1));
+            NDArray a = epsPerImage(m, xt, t, 0, 0);
+            NDArray b = epsPerImage(m, xt, t, 1, 1);
             NDArray expected = GaussianBlur.lowPass(a, 1.2).add(b.sub(GaussianBlur.lowPass(b, 1.2)));
             assertTrue(eps.allClose(expected, 1e-4, 1e-4, false));
             // with the same class in both roles, the split is the identity

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.diffq.contract.JobJson;
 import dev.diffq.contract.ObjectKeys;
+import dev.diffq.contract.SpecDefaults;
 import dev.diffq.contract.Topics;
 import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobEvent.KindCase;
@@ -68,8 +70,20 @@ class WorkerDeliveryTest {
         h.start(h.config("w-basic"), Map.of(JobKind.TRAIN, exec));
         h.publish(Topics.TRAIN, request("job-basic", trainSpec(12, 0, Priority.PRIORITY_NORMAL)));
 
-        List<JobEvent> events = h.awaitEvents("job-basic", has(KindCase.SUCCEEDED), WAIT);
+        List<JobEvent> all = h.awaitEvents("job-basic", has(KindCase.SUCCEEDED), WAIT);
         h.awaitAllCommitted(JobKind.TRAIN, Topics.TRAIN, WAIT);
+
+        // spec.json, the normalized spec, written beside the outputs once the job has started (in the background,
+        // so its Artifact event falls anywhere between Started and Succeeded)
+        List<JobEvent> specEvents = all.stream().filter(e -> e.getKindCase() == KindCase.ARTIFACT
+                && e.getArtifact().getName().equals("spec.json")).toList();
+        assertEquals(1, specEvents.size(), "spec.json artifact events");
+        assertTrue(all.indexOf(specEvents.get(0)) > 0, "spec.json is announced after Started");
+        byte[] specJson = h.store.get(ObjectKeys.spec("job-basic")).orElseThrow();
+        assertEquals(specJson.length, specEvents.get(0).getArtifact().getSize());
+        assertEquals(SpecDefaults.normalize(trainSpec(12, 0, Priority.PRIORITY_NORMAL)),
+                JobJson.parseSpec(new String(specJson, java.nio.charset.StandardCharsets.UTF_8)));
+        List<JobEvent> events = all.stream().filter(e -> !specEvents.contains(e)).toList();
 
         // started, progress..., artifact, the result.json artifact, succeeded: in that order, nothing else
         List<KindCase> k = kinds(events);
@@ -314,6 +328,7 @@ class WorkerDeliveryTest {
         assertTrue(h.store.exists(ObjectKeys.shardResult("job-sample", 0)));
         assertTrue(h.store.exists(ObjectKeys.shardResult("job-sample", 1)));
         assertFalse(h.store.exists(ObjectKeys.result("job-sample")), "the job-level result is the coordinator's");
+        assertTrue(h.store.exists(ObjectKeys.spec("job-sample")), "the first shard writes the job's spec.json");
         assertEquals("25", new String(h.store.get(ObjectKeys.jobPrefix("job-sample") + "samples/shard-1.png")
                 .orElseThrow()));
         assertEquals(2, seen.size());

@@ -37,7 +37,7 @@ class KafkaDownTest {
             var spec = JobJson.parseSpec("{\"train\":{\"dataset\":\"mnist\",\"steps\":10}}");
             assertThrows(UnavailableException.class, () -> jobs.put("kafka-down", spec));
             assertEquals(0, table.size());
-            assertFalse(store.exists(ObjectKeys.spec("kafka-down")), "spec.json is written only after a commit");
+            assertFalse(store.exists(ObjectKeys.spec("kafka-down")), "nothing is written for a job that was not accepted");
         }
     }
 }

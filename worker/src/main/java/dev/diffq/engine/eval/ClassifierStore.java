@@ -37,7 +37,7 @@ public final class ClassifierStore {
     public enum Reuse {
         /** Any valid cached classifier will do (evaluation). */
         ANY,
-        /** Only one trained with the same seed and epochs (train-classifier without --force). */
+        /** Only one trained with the same seed, epochs and shift (train-classifier without --force). */
         SAME_OPTIONS,
         /** Always train a new one. */
         NEVER
@@ -100,7 +100,8 @@ public final class ClassifierStore {
         options.validate();
         ClassifierManifest cached = reuse == Reuse.NEVER ? null : usableManifest(dataId);
         if (cached != null && (reuse == Reuse.ANY
-                || (cached.seed() == options.seed() && cached.epochs() == options.epochs()))) {
+                || (cached.seed() == options.seed() && cached.epochs() == options.epochs()
+                && cached.maxShift() == options.maxShift()))) {
             MnistClassifier c = MnistClassifier.load(dir.resolve(PARAMS_FILE), cached.imageSize(), cached.numClasses());
             out.accept(String.format(Locale.ROOT, "using cached classifier %s (seed %d, %d epochs, test accuracy %.4f)",
                     dir, cached.seed(), cached.epochs(), cached.testAccuracy()));

@@ -263,6 +263,10 @@ class EndToEndTest {
                 .body("shards_total", equalTo(1)).extract().path("id");
         JsonNode done = awaitJob(sharded, "SUCCEEDED");
         assertEquals(3, done.path("shards_done").asInt());
+        // the job's progress is all of its shards: 3 shards of 5 DDIM steps, every one counted in full
+        assertEquals(15, done.path("progress").path("total").asInt(), done.toString());
+        assertEquals(15, done.path("progress").path("step").asInt(), done.toString());
+        assertEquals(0, done.path("running_shards").size(), "no shard is left running: " + done);
         awaitJob(whole, "SUCCEEDED");
 
         List<String> expected = new ArrayList<>();

@@ -34,6 +34,7 @@ class EvalCommandsTest {
         Run t = train("--help");
         assertEquals(0, t.code());
         assertTrue(t.output().startsWith("usage: train-classifier"), t.output());
+        assertTrue(t.output().contains("--max-shift P       random shifts of up to P pixels as augmentation, 0..4 (default 1)"), t.output());
         Run e = evaluate("-h");
         assertEquals(0, e.code());
         assertTrue(e.output().startsWith("usage: evaluate"), e.output());
@@ -50,6 +51,9 @@ class EvalCommandsTest {
         r = train("--seed");
         assertEquals(2, r.code());
         assertTrue(r.output().contains("--seed needs a value"), r.output());
+        r = train("--max-shift", "9");
+        assertEquals(2, r.code());
+        assertTrue(r.output().contains("max_shift must be between 0 and 4 pixels, got 9"), r.output());
         r = train("--fast");
         assertEquals(2, r.code());
         assertTrue(r.output().contains("unknown argument '--fast'") && r.output().contains("usage:"), r.output());

@@ -102,6 +102,16 @@ class ClassifierTrainingTest {
         third.classifier().close();
         assertFalse(third.fromCache());
         assertEquals(7, store.usableManifest(dataId).seed());
+        // ... the same options again: cached; another augmentation shift: trained anew
+        ClassifierTrainingOptions seven = once.withSeed(7);
+        ClassifierStore.Obtained again = store.obtain(train, test, dataId, seven, ClassifierStore.Reuse.SAME_OPTIONS, null);
+        again.classifier().close();
+        assertTrue(again.fromCache());
+        ClassifierStore.Obtained shifted = store.obtain(train, test, dataId, seven.withMaxShift(seven.maxShift() + 1),
+                ClassifierStore.Reuse.SAME_OPTIONS, null);
+        shifted.classifier().close();
+        assertFalse(shifted.fromCache());
+        assertEquals(seven.maxShift() + 1, store.usableManifest(dataId).maxShift());
 
         // other data, or damaged parameters: not usable
         assertEquals(null, store.usableManifest("other data"));

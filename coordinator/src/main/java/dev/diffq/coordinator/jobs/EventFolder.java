@@ -116,7 +116,7 @@ public final class EventFolder {
      * step, out of {@code shards_total} times the steps of one shard (shards of a job run the same sampler steps).
      * Images per second add up over the running shards; the ETA is the steps left at their combined rate.
      */
-    static Progress combined(JobRecord.Builder b, String phase) {
+    private static Progress combined(JobRecord.Builder b, String phase) {
         long perShard = 0;
         for (ShardProgress s : b.getRunningShardsList()) {
             perShard = Math.max(perShard, s.getProgress().getTotal());

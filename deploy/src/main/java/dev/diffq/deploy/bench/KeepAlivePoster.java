@@ -20,7 +20,7 @@ import java.util.Locale;
  * hand-offs per request) took a large share of those cores, like a load generator should not.
  *
  * <p>Handles {@code Content-Length} and chunked bodies, and opens a new connection when the server closes one
- * ({@code Connection: close}, or the socket found closed before a request was written).
+ * ({@code Connection: close}) or after a failed request.
  */
 final class KeepAlivePoster implements Closeable {
     record Response(int status, String body) {}
@@ -54,10 +54,12 @@ final class KeepAlivePoster implements Closeable {
         return connections;
     }
 
-    /** Sends the prepared request once and reads its response. */
+    /**
+     * Sends the prepared request once and reads its response. A failure is not retried (a POST that reached the
+     * server may have made a job; the bench counts it as an I/O error); the next call opens a new connection.
+     */
     Response post() throws IOException {
-        boolean fresh = socket == null;
-        if (fresh) {
+        if (socket == null) {
             connect();
         }
         try {
@@ -66,14 +68,7 @@ final class KeepAlivePoster implements Closeable {
             return read();
         } catch (IOException e) {
             closeSocket();
-            if (fresh) {
-                throw e;
-            }
-            // a kept-alive connection the server had closed meanwhile: one retry on a new connection
-            connect();
-            out.write(request);
-            out.flush();
-            return read();
+            throw e;
         }
     }
 

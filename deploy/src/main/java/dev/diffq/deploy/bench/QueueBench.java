@@ -67,7 +67,7 @@ public final class QueueBench {
             usage: bin/diffq bench queue [options]
               --workers-list 1,2      worker counts for the end-to-end phase (default 1,2)
               --submissions N         POSTs in the submission phase (default 5000)
-              --concurrency C         concurrent HTTP clients in the submission phase (default 16)
+              --concurrency C         concurrent HTTP clients in the submission phase (default 64)
               --latency-jobs L        jobs of the latency phase, one at a time (default 50)
               --e2e-jobs M            jobs per worker count in the end-to-end phase (default 40)
               --per-class K           images per class of each sampling job, 2 classes (default 2: 4 images)
@@ -107,7 +107,7 @@ public final class QueueBench {
         }
 
         public static Options defaults() {
-            return new Options(List.of(1, 2), 5000, 16, 50, 40, 2, 10, Path.of(".").toAbsolutePath(), false, false);
+            return new Options(List.of(1, 2), 5000, 64, 50, 40, 2, 10, Path.of(".").toAbsolutePath(), false, false);
         }
 
         public int imagesPerJob() {

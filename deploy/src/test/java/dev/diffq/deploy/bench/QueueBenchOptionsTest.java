@@ -31,7 +31,7 @@ class QueueBenchOptionsTest {
         QueueBench.Options o = parse();
         assertEquals(List.of(1, 2), o.workersList());
         assertEquals(5000, o.submissions());
-        assertEquals(16, o.concurrency());
+        assertEquals(64, o.concurrency());
         assertEquals(50, o.latencyJobs());
         assertEquals(40, o.e2eJobs());
         assertEquals(4, o.imagesPerJob());

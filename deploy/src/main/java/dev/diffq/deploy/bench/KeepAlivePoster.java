@@ -17,7 +17,7 @@ import java.util.Locale;
  * The submission burst's load generator: one HTTP/1.1 connection kept alive, one request prepared once and sent
  * again and again, the response read just far enough to know its status and body. The bench's clients run on the
  * same cores as the coordinator they measure; {@code java.net.http.HttpClient} (a selector thread and several
- * hand-offs per request) took a large share of those cores, like a load generator should not.
+ * hand-offs per request) took a large share of those cores, which a load generator should not.
  *
  * <p>Handles {@code Content-Length} and chunked bodies, and opens a new connection when the server closes one
  * ({@code Connection: close}) or after a failed request.

@@ -137,7 +137,6 @@ public final class EventFolder {
             }
         }
         long total = (long) b.getShardsTotal() * perShard;
-        step = Math.min(step, total);
         double eta = stepsPerSec > 0 ? (total - step) / stepsPerSec : 0;
         return Progress.newBuilder().setStep(step).setTotal(total).setImagesPerSec(imagesPerSec).setEtaSeconds(eta)
                 .setPhase(phase).build();

@@ -41,6 +41,9 @@ public final class EvaluateCommand {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Misread samples the text report names; the JSON report lists them all. */
+    static final int MISREAD_SHOWN = 20;
+
     private EvaluateCommand() {
     }
 
@@ -132,6 +135,19 @@ public final class EvaluateCommand {
         out.printf(Locale.ROOT, "real-digit baseline (%d MNIST training digits): %.3f%n", r.baselineCount(),
                 r.baselineFd());
         out.printf(Locale.ROOT, "FD / baseline: %.2f%n", r.fdRatio());
+        if (!r.misread().isEmpty()) {
+            StringBuilder mis = new StringBuilder("misread (file: read as):");
+            int shown = Math.min(r.misread().size(), MISREAD_SHOWN);
+            for (EvaluationReport.Misread m2 : r.misread().subList(0, shown)) {
+                mis.append(' ').append(m2.file()).append(": ").append(m2.predicted()).append(';');
+            }
+            if (shown < r.misread().size()) {
+                mis.append(" and ").append(r.misread().size() - shown).append(" more (--json lists all)");
+            } else {
+                mis.setLength(mis.length() - 1);
+            }
+            out.println(mis);
+        }
         out.printf(Locale.ROOT, "classifier: %s, test accuracy %.4f (seed %d, %d epochs)%n", m.architecture(),
                 m.testAccuracy(), m.seed(), m.epochs());
     }

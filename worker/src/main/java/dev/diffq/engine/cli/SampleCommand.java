@@ -34,6 +34,7 @@ public final class SampleCommand {
               --seed S (0)  --batch B (64)  --raw-weights (use the raw weights, not the EMA)  --no-clip
               --dynamic-threshold P (0 = off)  --gif (trajectory.gif)  --device cpu|gpu:N (cpu)
               --guidance-interval MIN,MAX (guide only where MIN < sigma <= MAX, e.g. 0,5.4; default: every step)
+              --guidance-outside W (1: the weight at the steps outside the interval; 1 is the conditional estimate)
             --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
             """;
 
@@ -58,10 +59,13 @@ public final class SampleCommand {
                     .trajectoryGif(args.flag("gif"));
             if (args.has("guidance-interval")) {
                 try {
-                    b.guidanceInterval(GuidanceInterval.parse(args.string("guidance-interval", "")));
+                    b.guidanceInterval(GuidanceInterval.parse(args.string("guidance-interval", ""))
+                            .withOutsideWeight(args.number("guidance-outside", 1, -100, 100)));
                 } catch (IllegalArgumentException e) {
                     throw new Args.UsageException("--guidance-interval: " + e.getMessage());
                 }
+            } else if (args.has("guidance-outside")) {
+                throw new Args.UsageException("--guidance-outside needs --guidance-interval (the steps it applies to)");
             }
             switch (sampleMode) {
                 case GENERATE -> b.classes(args.classes("classes", "all"));

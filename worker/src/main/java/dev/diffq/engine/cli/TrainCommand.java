@@ -49,10 +49,10 @@ public final class TrainCommand {
             "  --log-every N        metrics.jsonl line every N steps (default 25)",
             "  --sample-every N     a grid of every class (samples/grid-step-N.png) every N steps; always one at the end",
             "  --random-flip        random horizontal flips (not for digits)",
-            "  --ema D              EMA decay of the weights (default 0.999; ~0.995 for runs of a few hundred steps)",
+            "  --ema D              EMA decay of the weights (default 0.995; 0.999 only pays for runs of many thousand steps)",
             "  --warmup N           learning-rate warm-up steps",
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
-            "  --min-snr G          Min-SNR-gamma loss weighting, 0 = off",
+            "  --min-snr G          Min-SNR-gamma loss weighting (default 5), 0 = off",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");

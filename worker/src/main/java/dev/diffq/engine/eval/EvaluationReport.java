@@ -16,12 +16,18 @@ import java.util.List;
  *                         at this sample count (the distance is biased upwards for small sets)
  * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real digits
  * @param referenceCount   images in the reference set (the MNIST test set)
+ * @param misread          the labelled samples the classifier assigns to another class, in file order
  */
 public record EvaluationReport(String samplesDir, int count, int labelledCount, int correct, Double classAccuracy,
                                List<ClassAccuracy> perClass, List<Integer> predictedCounts, double fd,
-                               double baselineFd, double fdRatio, int referenceCount, int baselineCount) {
+                               double baselineFd, double fdRatio, int referenceCount, int baselineCount,
+                               List<Misread> misread) {
 
     /** Accuracy on the samples meant to be class {@code label}. */
     public record ClassAccuracy(int label, int count, int correct, double accuracy) {
+    }
+
+    /** A sample meant to be class {@code label} that the classifier reads as {@code predicted}. */
+    public record Misread(String file, int label, int predicted) {
     }
 }

@@ -94,6 +94,7 @@ public final class Evaluator {
         int[] perClassCorrect = new int[classes];
         List<Integer> predictedCounts = new ArrayList<>();
         int[] histogram = new int[classes];
+        List<EvaluationReport.Misread> misread = new ArrayList<>();
         int labelled = 0;
         int correct = 0;
         for (int i = 0; i < n; i++) {
@@ -105,6 +106,9 @@ public final class Evaluator {
                 if (predicted[i] == label) {
                     correct++;
                     perClassCorrect[label]++;
+                } else {
+                    misread.add(new EvaluationReport.Misread(samples.get(i).path().getFileName().toString(), label,
+                            predicted[i]));
                 }
             }
         }
@@ -123,7 +127,8 @@ public final class Evaluator {
         double baseline = baselineFd(baselineCount);
         return new EvaluationReport(samplesDir.toString(), n, labelled, correct,
                 labelled == 0 ? null : (double) correct / labelled, List.copyOf(perClass), List.copyOf(predictedCounts),
-                fd, baseline, baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount);
+                fd, baseline, baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount,
+                List.copyOf(misread));
     }
 
     /** Mean and covariance of the reference set's features (computed once). */

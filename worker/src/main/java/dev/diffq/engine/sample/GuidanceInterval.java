@@ -6,7 +6,9 @@ import dev.diffq.contract.SigmaInterval;
  * The noise levels at which classifier-free guidance is applied (Kynkäänniemi et al. 2024, "Applying guidance
  * in a limited interval improves sample and distribution quality in diffusion models"). Noise level is
  * sigma = sqrt((1 - alpha_bar) / alpha_bar) = 1 / sqrt(snr), so the interval means the same thing whatever the schedule.
- * Outside the interval the step uses the conditional estimate alone (w = 1), which also halves its batch.
+ * Outside the interval the step uses {@code outsideWeight}: by default 1, the conditional estimate alone, which also
+ * halves its batch; a weight between 1 and the guidance weight keeps some guidance at the levels where it costs the
+ * most variety.
  *
  * <p>Why: guidance at the highest noise levels is what collapses the variety of the samples towards a few
  * prototypes per class; at the lowest it does next to nothing. Measured on a 1,241-step mnist-small model
@@ -14,13 +16,23 @@ import dev.diffq.contract.SigmaInterval;
  *
  * @param sigmaMin guidance applies where sigma &gt; sigmaMin (0 = from the cleanest step)
  * @param sigmaMax guidance applies where sigma &lt;= sigmaMax (0 = no upper bound)
+ * @param outsideWeight the guidance weight at the steps outside the interval (1 = the conditional estimate)
  */
-public record GuidanceInterval(double sigmaMin, double sigmaMax) {
+public record GuidanceInterval(double sigmaMin, double sigmaMax, double outsideWeight) {
 
     /** Guidance at every step: the plain classifier-free guidance. */
     public static final GuidanceInterval ALWAYS = new GuidanceInterval(0, 0);
 
+    /** The conditional estimate alone outside the interval. */
+    public GuidanceInterval(double sigmaMin, double sigmaMax) {
+        this(sigmaMin, sigmaMax, 1);
+    }
+
     public GuidanceInterval {
+        if (!Double.isFinite(outsideWeight)) {
+            throw new IllegalArgumentException("guidance interval: the weight outside it must be a finite number, got "
+                    + outsideWeight);
+        }
         if (!(sigmaMin >= 0 && Double.isFinite(sigmaMin))) {
             throw new IllegalArgumentException("guidance interval: sigma min must be >= 0, got " + sigmaMin);
         }
@@ -47,14 +59,20 @@ public record GuidanceInterval(double sigmaMin, double sigmaMax) {
         return sigma > sigmaMin && (sigmaMax == 0 || sigma <= sigmaMax);
     }
 
-    /** Parses "MIN,MAX" (either may be empty or 0 for no bound), e.g. "0,5.4" or ",5.4". */
+    /** Parses "MIN,MAX" (either may be empty or 0 for no bound), e.g. "0,5.4" or ",5.4"; weight 1 outside. */
     public static GuidanceInterval parse(String text) {
         SigmaInterval i = SigmaInterval.parse(text);
         return new GuidanceInterval(i.min(), i.max());
     }
 
+    /** The same interval with another weight outside it. */
+    public GuidanceInterval withOutsideWeight(double weight) {
+        return new GuidanceInterval(sigmaMin, sigmaMax, weight);
+    }
+
     @Override
     public String toString() {
-        return isAlways() ? "always" : "(" + sigmaMin + ", " + (sigmaMax == 0 ? "inf" : sigmaMax) + "]";
+        return isAlways() ? "always" : "(" + sigmaMin + ", " + (sigmaMax == 0 ? "inf" : sigmaMax) + "]"
+                + (outsideWeight == 1 ? "" : ", w " + outsideWeight + " outside");
     }
 }

@@ -72,12 +72,13 @@ public final class GuidedEstimator implements Estimator {
                 views, blurSigma, interval);
     }
 
-    /** The guidance weight at step t: w inside the interval, 1 (the conditional estimate) outside it. */
+    /** The guidance weight at step t: w inside the interval, the interval's outside weight (by default 1, the
+     * conditional estimate) outside it. */
     double guidanceAt(int t) {
         if (guidance == 0 || guidance == 1 || interval.appliesAtSnr(schedule.snr(t))) {
             return guidance;
         }
-        return 1;
+        return interval.outsideWeight();
     }
 
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */

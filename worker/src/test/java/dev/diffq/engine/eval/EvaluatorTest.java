@@ -113,6 +113,13 @@ class EvaluatorTest {
         assertEquals(21, r.predictedCounts().stream().mapToInt(Integer::intValue).sum());
         // class 0 pictures: 3 named right, 4 named 1, and pool images 100 and 200 (labels 0 and 0)
         assertEquals(3 + 4 + 2, r.predictedCounts().get(0));
+        // the 4 misnamed pictures are listed by file, in file order, with what they were read as
+        assertEquals(java.util.List.of("sample_c1_12.png", "sample_c1_13.png", "sample_c1_14.png", "sample_c1_15.png"),
+                r.misread().stream().map(EvaluationReport.Misread::file).toList());
+        for (EvaluationReport.Misread m : r.misread()) {
+            assertEquals(1, m.label());
+            assertEquals(0, m.predicted());
+        }
     }
 
     @Test

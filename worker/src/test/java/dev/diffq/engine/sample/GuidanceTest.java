@@ -132,6 +132,29 @@ class GuidanceTest {
     }
 
     @Test
+    void aWeightOutsideTheIntervalGuidesThoseStepsWithIt() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
+                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            NDArray xt = noisy(m, 2);
+            long[] labels = {0, 1};
+            int low = 5, high = 90;
+            GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5));
+            assertEquals(3.0, est.guidanceAt(low));
+            assertEquals(1.5, est.guidanceAt(high));
+            NDArray cond = epsPerImage(m, xt, high, 0, 1);
+            NDArray uncond = epsPerImage(m, xt, high, 2, 2);
+            NDArray eps = est.guidedEps(xt, high);
+            assertTrue(eps.allClose(uncond.add(cond.sub(uncond).mul(1.5f)), 1e-4, 1e-4, false), "w 1.5 outside");
+            assertEquals(4, d.lastBatch, "both halves: the step outside is guided too");
+        }
+        assertEquals(1.0, GuidanceInterval.parse("0,3").outsideWeight());
+        assertTrue(GuidanceInterval.parse("0,3").withOutsideWeight(2).toString().contains("w 2.0 outside"));
+        assertThrows(IllegalArgumentException.class, () -> new GuidanceInterval(0, 3, Double.NaN));
+    }
+
+    @Test
     void guidanceIntervalsParseAndRejectNonsense() {
         assertEquals(new GuidanceInterval(0, 5.4), GuidanceInterval.parse("0,5.4"));
         assertEquals(new GuidanceInterval(0.3, 0), GuidanceInterval.parse("0.3,"));

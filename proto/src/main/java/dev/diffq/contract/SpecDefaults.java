@@ -61,6 +61,8 @@ public final class SpecDefaults {
     public static final float ETA = 0f;
     public static final String SPACING = "trailing";
     public static final float GUIDANCE = 3f;
+    /** Guidance weight outside the guidance interval: the conditional estimate. */
+    public static final float GUIDANCE_OUTSIDE = 1f;
     public static final int PER_CLASS = 8;
     public static final boolean USE_EMA = true;
     public static final boolean CLIP_X0 = true;
@@ -172,6 +174,7 @@ public final class SpecDefaults {
         if (!b.hasShardSize()) b.setShardSize(SHARD_SIZE);
         if (!b.hasGuidanceSigmaMin()) b.setGuidanceSigmaMin(0);
         if (!b.hasGuidanceSigmaMax()) b.setGuidanceSigmaMax(0);
+        if (!b.hasGuidanceOutside()) b.setGuidanceOutside(GUIDANCE_OUTSIDE);
         switch (sample.getModeCase()) {
             case MODE_NOT_SET -> b.setGenerate(GenerateMode.getDefaultInstance());
             case INPAINT -> {

@@ -308,6 +308,14 @@ public final class SpecValidator {
                 add("sample.guidance_sigma_max", "must be greater than sample.guidance_sigma_min ("
                         + num(s.getGuidanceSigmaMin()) + "), or 0 for no upper bound");
             }
+            if (s.hasGuidanceOutside()) {
+                if (s.getGuidanceSigmaMin() == 0 && s.getGuidanceSigmaMax() == 0 && s.getGuidanceOutside() != 1) {
+                    add("sample.guidance_outside", "needs a guidance interval (sample.guidance_sigma_min or "
+                            + "sample.guidance_sigma_max): without one every step is inside it");
+                } else {
+                    floatRange("sample.guidance_outside", s.getGuidanceOutside(), 0, true, MAX_GUIDANCE, true);
+                }
+            }
         }
 
         void inpaint(InpaintMode m, SampleSpec s, ModelConfig model) {

@@ -124,6 +124,9 @@ class SpecValidatorTest {
                 arguments(sample("\"guidance_sigma_max\":-1"), "sample.guidance_sigma_max", "must be between 0 and 100000"),
                 arguments(sample("\"guidance_sigma_min\":2,\"guidance_sigma_max\":1"), "sample.guidance_sigma_max",
                         "must be greater than sample.guidance_sigma_min (2), or 0 for no upper bound"),
+                arguments(sample("\"guidance_outside\":1.5"), "sample.guidance_outside",
+                        "needs a guidance interval (sample.guidance_sigma_min or sample.guidance_sigma_max): without one every step is inside it"),
+                arguments(sample("\"guidance_sigma_max\":3,\"guidance_outside\":-1"), "sample.guidance_outside", "must be between 0 and 50"),
                 arguments(sample("\"shard_size\":1025"), "sample.shard_size", "must be between 1 and 1024"),
                 // inpaint
                 arguments(sample("\"inpaint\":{\"image\":\"u-img\"}"), "sample.inpaint.mask", "is required: the id of an upload (POST /v1/uploads)"),
@@ -178,6 +181,8 @@ class SpecValidatorTest {
                 sample("\"sampler\":\"ddim\",\"steps\":1000,\"eta\":1,\"guidance\":0,\"spacing\":\"leading\""),
                 sample("\"guidance_sigma_min\":0.28,\"guidance_sigma_max\":5.4"),
                 sample("\"guidance_sigma_max\":5.4"),
+                sample("\"guidance_sigma_max\":3,\"guidance_outside\":1.5"),
+                sample("\"guidance_outside\":1"),
                 sample("\"dynamic_threshold\":0.995,\"shard_size\":1024,\"checkpoint_step\":500"),
                 sampleFrom(FakeLookup.SHORT_SCHEDULE, "\"sampler\":\"ddpm\",\"steps\":500"),
                 sampleFrom(FakeLookup.UNCONDITIONAL, "\"per_class\":16"),

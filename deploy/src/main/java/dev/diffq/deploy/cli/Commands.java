@@ -88,6 +88,7 @@ final class Commands {
             new Opt("no-clip", null, "do not clip the predicted x0 to [-1, 1]"),
             new Opt("threshold", "P", "dynamic thresholding percentile in (0,1); 0 = off (default)"),
             new Opt("guidance-interval", "MIN,MAX", "guide only where MIN < sigma <= MAX, e.g. 0,5.4 (default: every step)"),
+            new Opt("guidance-outside", "W", "guidance weight outside --guidance-interval (default 1: the conditional estimate)"),
             new Opt("gif", null, "also write a GIF of the denoising trajectory"),
             new Opt("shard-size", "N", "images per shard spread over the workers (default 64)"));
 

@@ -151,6 +151,7 @@ final class SpecArgs {
         if (a.flag("no-clip")) s.setClipX0(false);
         a.floatValue("threshold").ifPresent(s::setDynamicThreshold);
         a.value("guidance-interval").ifPresent(v -> guidanceInterval(v, s));
+        a.floatValue("guidance-outside").ifPresent(s::setGuidanceOutside);
         if (a.flag("gif")) s.setTrajectoryGif(true);
         a.intValue("shard-size").ifPresent(s::setShardSize);
         Optional<String> classes = a.value("classes");

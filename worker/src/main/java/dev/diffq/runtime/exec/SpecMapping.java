@@ -96,7 +96,8 @@ public final class SpecMapping {
                 .batchSize(batchSize)
                 .clipX0(s.getClipX0())
                 .dynamicThreshold(s.getDynamicThreshold())
-                .guidanceInterval(new GuidanceInterval(s.getGuidanceSigmaMin(), s.getGuidanceSigmaMax()))
+                .guidanceInterval(new GuidanceInterval(s.getGuidanceSigmaMin(), s.getGuidanceSigmaMax(),
+                        s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1))
                 .trajectoryGif(s.getTrajectoryGif());
         switch (s.getModeCase()) {
             case INPAINT -> b.mode(SampleMode.INPAINT).image(image).mask(mask)

@@ -1,0 +1,32 @@
+package dev.diffq.runtime.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.diffq.contract.SpecDefaults;
+import dev.diffq.engine.sample.GuidanceInterval;
+import dev.diffq.engine.sample.SampleRequest;
+import dev.diffq.proto.SampleSpec;
+import org.junit.jupiter.api.Test;
+
+class SpecMappingTest {
+
+    private static SampleRequest map(SampleSpec.Builder spec) {
+        SampleSpec s = SpecDefaults.normalize(spec.setCheckpointJob("j").addClasses(3).build());
+        return SpecMapping.sample(s, 7, SpecMapping.shard(s, 0, 1), null, null, 8);
+    }
+
+    @Test
+    void theGuidanceIntervalAndTheWeightOutsideItReachTheRequest() {
+        SampleRequest r = map(SampleSpec.newBuilder().setGuidanceSigmaMax(3).setGuidanceOutside(1.5f));
+        assertEquals(new GuidanceInterval(0, 3, 1.5), r.guidanceInterval());
+        assertEquals(3.0, r.guidance(), 1e-6);
+    }
+
+    @Test
+    void withoutAWeightOutsideTheIntervalTheConditionalEstimateIsUsedThere() {
+        assertEquals(new GuidanceInterval(0.5, 3, 1), map(SampleSpec.newBuilder().setGuidanceSigmaMin(0.5f)
+                .setGuidanceSigmaMax(3)).guidanceInterval());
+        // no interval at all: guidance at every step
+        assertEquals(GuidanceInterval.ALWAYS, map(SampleSpec.newBuilder()).guidanceInterval());
+    }
+}

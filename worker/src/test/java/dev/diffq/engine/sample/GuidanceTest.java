@@ -94,11 +94,15 @@ class GuidanceTest {
         }
     }
 
+    /** The analytic point-mass denoiser, counting its calls and batch sizes. */
+    private static AnalyticDenoisers.Counting countingPointMass() {
+        return new AnalyticDenoisers.Counting(AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+    }
+
     @Test
     void aGuidanceIntervalGuidesInsideItAndUsesTheConditionalEstimateAloneOutside() {
         try (NDManager m = manager.newSubManager()) {
-            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
-                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            AnalyticDenoisers.Counting d = countingPointMass();
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90; // sigma grows with t
@@ -134,8 +138,7 @@ class GuidanceTest {
     @Test
     void aWeightOutsideTheIntervalGuidesThoseStepsWithIt() {
         try (NDManager m = manager.newSubManager()) {
-            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
-                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            AnalyticDenoisers.Counting d = countingPointMass();
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90;
@@ -215,8 +218,7 @@ class GuidanceTest {
     @Test
     void hybridTakesLowFrequenciesFromAAndHighFromB() {
         try (NDManager m = manager.newSubManager()) {
-            AnalyticDenoisers.Counting d = new AnalyticDenoisers.Counting(
-                    AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
+            AnalyticDenoisers.Counting d = countingPointMass();
             NDArray xt = noisy(m, 2);
             int t = 30;
             NDArray eps = GuidedEstimator.hybrid(d, SCHEDULE, Objective.EPS, NULL_CLASS, 2, 0, 1, 1.0, 1.2, X0Processing.NONE)

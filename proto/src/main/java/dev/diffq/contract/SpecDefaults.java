@@ -63,6 +63,9 @@ public final class SpecDefaults {
     public static final float GUIDANCE = 3f;
     /** Guidance weight outside the guidance interval: the conditional estimate. */
     public static final float GUIDANCE_OUTSIDE = 1f;
+    /** Frequency-split guidance: off; when on, the detail above the low-pass takes the conditional estimate's. */
+    public static final float GUIDANCE_LOWPASS_SIGMA = 0f;
+    public static final float GUIDANCE_HIGH = 1f;
     public static final int PER_CLASS = 8;
     public static final boolean USE_EMA = true;
     public static final boolean CLIP_X0 = true;
@@ -175,6 +178,8 @@ public final class SpecDefaults {
         if (!b.hasGuidanceSigmaMin()) b.setGuidanceSigmaMin(0);
         if (!b.hasGuidanceSigmaMax()) b.setGuidanceSigmaMax(0);
         if (!b.hasGuidanceOutside()) b.setGuidanceOutside(GUIDANCE_OUTSIDE);
+        if (!b.hasGuidanceLowpassSigma()) b.setGuidanceLowpassSigma(GUIDANCE_LOWPASS_SIGMA);
+        if (!b.hasGuidanceHigh()) b.setGuidanceHigh(GUIDANCE_HIGH);
         switch (sample.getModeCase()) {
             case MODE_NOT_SET -> b.setGenerate(GenerateMode.getDefaultInstance());
             case INPAINT -> {

@@ -316,6 +316,17 @@ public final class SpecValidator {
                     floatRange("sample.guidance_outside", s.getGuidanceOutside(), 0, true, MAX_GUIDANCE, true);
                 }
             }
+            if (s.hasGuidanceLowpassSigma()) {
+                floatRange("sample.guidance_lowpass_sigma", s.getGuidanceLowpassSigma(), 0, true, MAX_BLUR_SIGMA, true);
+            }
+            if (s.hasGuidanceHigh()) {
+                if (s.getGuidanceLowpassSigma() == 0 && s.getGuidanceHigh() != 1) {
+                    add("sample.guidance_high", "needs sample.guidance_lowpass_sigma > 0 (the blur that splits the "
+                            + "frequencies): without it every frequency takes sample.guidance");
+                } else {
+                    floatRange("sample.guidance_high", s.getGuidanceHigh(), 0, true, MAX_GUIDANCE, true);
+                }
+            }
         }
 
         void inpaint(InpaintMode m, SampleSpec s, ModelConfig model) {

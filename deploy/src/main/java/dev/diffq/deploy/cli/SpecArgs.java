@@ -152,6 +152,8 @@ final class SpecArgs {
         a.floatValue("threshold").ifPresent(s::setDynamicThreshold);
         a.value("guidance-interval").ifPresent(v -> guidanceInterval(v, s));
         a.floatValue("guidance-outside").ifPresent(s::setGuidanceOutside);
+        a.floatValue("guidance-lowpass").ifPresent(s::setGuidanceLowpassSigma);
+        a.floatValue("guidance-high").ifPresent(s::setGuidanceHigh);
         if (a.flag("gif")) s.setTrajectoryGif(true);
         a.intValue("shard-size").ifPresent(s::setShardSize);
         Optional<String> classes = a.value("classes");

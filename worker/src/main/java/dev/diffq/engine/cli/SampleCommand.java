@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.diffq.engine.CheckpointSampling;
+import dev.diffq.engine.sample.FrequencyGuidance;
 import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleMode;
 import dev.diffq.engine.sample.SampleRequest;
@@ -35,6 +36,8 @@ public final class SampleCommand {
               --dynamic-threshold P (0 = off)  --gif (trajectory.gif)  --device cpu|gpu:N (cpu)
               --guidance-interval MIN,MAX (guide only where MIN < sigma <= MAX, e.g. 0,5.4; default: every step)
               --guidance-outside W (1: the weight at the steps outside the interval; 1 is the conditional estimate)
+              --guidance-lowpass S (0 = off: guide only the low-pass, Gaussian S pixels, of the guidance direction;
+                  the detail above it takes --guidance-high W, 1 = the conditional estimate's. 1-1.5 suits 28x28)
             --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
             """;
 
@@ -66,6 +69,12 @@ public final class SampleCommand {
                 }
             } else if (args.has("guidance-outside")) {
                 throw new Args.UsageException("--guidance-outside needs --guidance-interval (the steps it applies to)");
+            }
+            if (args.has("guidance-lowpass")) {
+                double sigma = args.number("guidance-lowpass", 0, 0, 100);
+                b.frequencyGuidance(new FrequencyGuidance(sigma, args.number("guidance-high", 1, -100, 100)));
+            } else if (args.has("guidance-high")) {
+                throw new Args.UsageException("--guidance-high needs --guidance-lowpass (the blur that splits the frequencies)");
             }
             switch (sampleMode) {
                 case GENERATE -> b.classes(args.classes("classes", "all"));

@@ -19,6 +19,8 @@ import java.util.List;
  *       conditional and unconditional branch of the step in ONE batched forward (concatenate, call
  *       the denoiser once, split). w = 1 needs only the conditional branch and w = 0 only the
  *       unconditional, so those skip the other half;</li>
+ *   <li>optionally split by spatial frequency ({@link FrequencyGuidance}): the low-pass of eps_c - eps_u gets w,
+ *       the rest its own weight;</li>
  *   <li>multi-view combinations: visual anagrams (Geng et al. 2024: class a upright and class b on the
  *       image rotated 180 degrees, noise estimates averaged after rotating back) and hybrid images
  *       (low-pass of class a's estimate plus high-pass of class b's);</li>
@@ -46,11 +48,13 @@ public final class GuidedEstimator implements Estimator {
     private final List<View> views;
     private final double blurSigma;
     private final GuidanceInterval interval;
+    private final FrequencyGuidance frequencies;
     private long forwardCalls;
 
     private GuidedEstimator(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                             double guidance, X0Processing x0Processing, Combination combination,
-                            List<View> views, double blurSigma, GuidanceInterval interval) {
+                            List<View> views, double blurSigma, GuidanceInterval interval,
+                            FrequencyGuidance frequencies) {
         if (!Double.isFinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number, got " + guidance);
         }
@@ -64,12 +68,19 @@ public final class GuidedEstimator implements Estimator {
         this.views = views;
         this.blurSigma = blurSigma;
         this.interval = interval;
+        this.frequencies = frequencies;
     }
 
     /** The same estimator with guidance applied only at the noise levels of {@code interval}. */
     public GuidedEstimator withGuidanceInterval(GuidanceInterval interval) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval);
+                views, blurSigma, interval, frequencies);
+    }
+
+    /** The same estimator with the guidance inside its interval split by spatial frequency. */
+    public GuidedEstimator withFrequencyGuidance(FrequencyGuidance frequencies) {
+        return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
+                views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies);
     }
 
     /** The guidance weight at step t: w inside the interval, the interval's outside weight (by default 1, the
@@ -81,12 +92,21 @@ public final class GuidedEstimator implements Estimator {
         return interval.outsideWeight();
     }
 
+    /** The guidance weight of the high frequencies at step t: the {@link FrequencyGuidance}'s inside the interval,
+     * otherwise the same as {@link #guidanceAt}. */
+    double highGuidanceAt(int t) {
+        if (frequencies.active() && interval.appliesAtSnr(schedule.snr(t))) {
+            return frequencies.highWeight();
+        }
+        return guidanceAt(t);
+    }
+
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */
     public static GuidedEstimator of(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                                      long[] labels, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.SINGLE, List.of(new View(false, labels == null ? null : labels.clone())), 0,
-                GuidanceInterval.ALWAYS);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     /** Visual anagram of a batch of n images: upright reads as classA, rotated 180 degrees as classB. */
@@ -94,7 +114,7 @@ public final class GuidedEstimator implements Estimator {
                                           int n, int classA, int classB, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.ANAGRAM, List.of(new View(false, fill(n, classA)), new View(true, fill(n, classB))), 0,
-                GuidanceInterval.ALWAYS);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     /** Hybrid image of a batch of n images: classA in the low frequencies, classB in the high. */
@@ -106,7 +126,7 @@ public final class GuidedEstimator implements Estimator {
         }
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.HYBRID, List.of(new View(false, fill(n, classA)), new View(false, fill(n, classB))), blurSigma,
-                GuidanceInterval.ALWAYS);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     private static long[] fill(int n, long value) {
@@ -128,8 +148,9 @@ public final class GuidedEstimator implements Estimator {
     public NDArray guidedEps(NDArray xt, int t) {
         int n = (int) xt.getShape().get(0);
         double w = guidanceAt(t);
-        boolean needCond = w != 0;
-        boolean needUncondWithCond = w != 1;
+        double wHigh = highGuidanceAt(t);
+        boolean needCond = w != 0 || wHigh != 0;
+        boolean needUncondWithCond = w != 1 || wHigh != 1;
         NDArray[] rotatedInput = new NDArray[2];
         List<NDArray> inputs = new ArrayList<>();
         List<long[]> labels = new ArrayList<>();
@@ -183,7 +204,15 @@ public final class GuidedEstimator implements Estimator {
                 e = parts.get(condSlot[i]);
             } else {
                 NDArray u = parts.get(uncondSlot[r]);
-                e = u.add(parts.get(condSlot[i]).sub(u).mul((float) w));
+                NDArray c = parts.get(condSlot[i]);
+                NDArray d = c.sub(u);
+                if (wHigh == w) {
+                    e = u.add(d.mul((float) w));
+                } else {
+                    // c + (w - 1) low(d) + (wHigh - 1) (d - low(d)), with one blur
+                    e = c.add(d.mul((float) (wHigh - 1))).add(GaussianBlur.lowPass(d, frequencies.lowPassSigma())
+                            .mul((float) (w - wHigh)));
+                }
             }
             perView[i] = r == 1 ? rotate180(e) : e;
         }

@@ -18,6 +18,7 @@ import java.util.List;
  * @param guidance         classifier-free guidance weight w: 0 unconditional, 1 conditional, > 1 guided
  * @param dynamicThreshold percentile in (0, 1) for dynamic thresholding of x0; 0 = off
  * @param guidanceInterval the noise levels at which guidance applies ({@link GuidanceInterval#ALWAYS} = all)
+ * @param frequencyGuidance guidance split by spatial frequency inside that interval ({@link FrequencyGuidance#OFF} = plain)
  * @param image            INPAINT / IMG2IMG input (any size: centre-cropped and resized to the model's)
  * @param mask             INPAINT mask: white (1) = generate, black (0) = keep
  * @param jumpLength       INPAINT RePaint jump length (in sampler steps)
@@ -49,11 +50,13 @@ public record SampleRequest(
         int classA,
         int classB,
         double blurSigma,
-        GuidanceInterval guidanceInterval) {
+        GuidanceInterval guidanceInterval,
+        FrequencyGuidance frequencyGuidance) {
 
     public SampleRequest {
         classes = classes == null ? List.of() : List.copyOf(classes);
         guidanceInterval = guidanceInterval == null ? GuidanceInterval.ALWAYS : guidanceInterval;
+        frequencyGuidance = frequencyGuidance == null ? FrequencyGuidance.OFF : frequencyGuidance;
     }
 
     public static Builder builder() {
@@ -68,7 +71,7 @@ public record SampleRequest(
         b.clipX0 = clipX0; b.dynamicThreshold = dynamicThreshold; b.trajectoryGif = trajectoryGif;
         b.image = image; b.mask = mask; b.jumpLength = jumpLength; b.resample = resample;
         b.strength = strength; b.classA = classA; b.classB = classB; b.blurSigma = blurSigma;
-        b.guidanceInterval = guidanceInterval;
+        b.guidanceInterval = guidanceInterval; b.frequencyGuidance = frequencyGuidance;
         return b;
     }
 
@@ -193,6 +196,7 @@ public record SampleRequest(
         private int classB;
         private double blurSigma = 1.5;
         private GuidanceInterval guidanceInterval = GuidanceInterval.ALWAYS;
+        private FrequencyGuidance frequencyGuidance = FrequencyGuidance.OFF;
 
         public Builder mode(SampleMode v) { mode = v; return this; }
         public Builder sampler(SamplerKind v) { sampler = v; return this; }
@@ -218,11 +222,12 @@ public record SampleRequest(
         public Builder classB(int v) { classB = v; return this; }
         public Builder blurSigma(double v) { blurSigma = v; return this; }
         public Builder guidanceInterval(GuidanceInterval v) { guidanceInterval = v; return this; }
+        public Builder frequencyGuidance(FrequencyGuidance v) { frequencyGuidance = v; return this; }
 
         public SampleRequest build() {
             return new SampleRequest(mode, sampler, steps, eta, spacing, guidance, classes, perClass, seed,
                     firstImageIndex, imageCount, batchSize, clipX0, dynamicThreshold, trajectoryGif, image, mask,
-                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval);
+                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval, frequencyGuidance);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import dev.diffq.contract.ModelPresets;
 import dev.diffq.contract.SpecValidator;
 import dev.diffq.engine.model.UNetConfig;
+import dev.diffq.engine.sample.FrequencyGuidance;
 import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleMode;
 import dev.diffq.engine.sample.SampleRequest;
@@ -98,6 +99,8 @@ public final class SpecMapping {
                 .dynamicThreshold(s.getDynamicThreshold())
                 .guidanceInterval(new GuidanceInterval(s.getGuidanceSigmaMin(), s.getGuidanceSigmaMax(),
                         s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1))
+                .frequencyGuidance(new FrequencyGuidance(s.getGuidanceLowpassSigma(),
+                        s.hasGuidanceHigh() ? s.getGuidanceHigh() : 1))
                 .trajectoryGif(s.getTrajectoryGif());
         switch (s.getModeCase()) {
             case INPAINT -> b.mode(SampleMode.INPAINT).image(image).mask(mask)

@@ -2,6 +2,7 @@ package dev.diffq.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -85,7 +86,26 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("unknown option --colour"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-outside", "2"));
         assertTrue(lastOutput[0].contains("--guidance-outside needs --guidance-interval"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-high", "2"));
+        assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "-1"));
+        assertTrue(lastOutput[0].contains("--guidance-lowpass"), lastOutput[0]);
         assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));
+    }
+
+    @Test
+    void frequencyGuidanceChangesTheImagesAndKeepsThemRepeatable() throws Exception {
+        Path plain = tmp.resolve("plain"), split = tmp.resolve("split"), again = tmp.resolve("split-again");
+        String[] common = {"--checkpoint", run.toString(), "--classes", "0-1", "--per-class", "2", "--steps", "4", "--seed", "5"};
+        assertEquals(0, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", plain.toString()))
+                .toArray(String[]::new)), lastOutput[0]);
+        for (Path out : List.of(split, again)) {
+            assertEquals(0, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", out.toString(),
+                    "--guidance-lowpass", "1", "--guidance-high", "0.5")).toArray(String[]::new)), lastOutput[0]);
+        }
+        assertArrayEquals(Files.readAllBytes(split.resolve("grid.png")), Files.readAllBytes(again.resolve("grid.png")));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain.resolve("grid.png")),
+                Files.readAllBytes(split.resolve("grid.png"))), "the split changes the guided estimate");
     }
 
     @Test

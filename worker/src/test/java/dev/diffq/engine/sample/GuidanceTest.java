@@ -158,6 +158,65 @@ class GuidanceTest {
     }
 
     @Test
+    void frequencyGuidanceGuidesTheLowPassWithWAndTheRestWithItsOwnWeight() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = countingPointMass();
+            NDArray xt = noisy(m, 2);
+            long[] labels = {0, 1};
+            int t = 40;
+            NDArray cond = epsPerImage(m, xt, t, 0, 1);
+            NDArray uncond = epsPerImage(m, xt, t, 2, 2);
+            NDArray diff = cond.sub(uncond);
+            NDArray low = GaussianBlur.lowPass(diff, 1.0);
+
+            GuidedEstimator split = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            NDArray eps = split.guidedEps(xt, t);
+            assertEquals(4, d.lastBatch, "both halves in one forward");
+            assertTrue(eps.allClose(cond.add(low.mul(2f)), 1e-4, 1e-4, false), "eps_c + (w - 1) low(eps_c - eps_u)");
+            NDArray plain = uncond.add(diff.mul(3f));
+            assertFalse(eps.allClose(plain, 1e-3, 1e-3, false), "the detail above the low-pass is not guided");
+
+            NDArray half = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withFrequencyGuidance(new FrequencyGuidance(1.0, 2.0)).guidedEps(xt, t);
+            NDArray expected = cond.add(low.mul(2f)).add(diff.sub(low).mul(1f));
+            assertTrue(half.allClose(expected, 1e-4, 1e-4, false), "weight 2 above the low-pass");
+
+            NDArray same = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withFrequencyGuidance(new FrequencyGuidance(1.0, 3.0)).guidedEps(xt, t);
+            assertTrue(same.allClose(plain, 1e-4, 1e-4, false), "the high weight equal to w is plain guidance");
+        }
+    }
+
+    @Test
+    void frequencyGuidanceAppliesInsideTheIntervalOnly() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = countingPointMass();
+            NDArray xt = noisy(m, 2);
+            long[] labels = {0, 1};
+            int low = 5, high = 90;
+            GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+                    .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5))
+                    .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            assertEquals(1.0, est.highGuidanceAt(low));
+            assertEquals(1.5, est.highGuidanceAt(high), "outside: the outside weight at every frequency");
+            NDArray cond = epsPerImage(m, xt, high, 0, 1);
+            NDArray uncond = epsPerImage(m, xt, high, 2, 2);
+            assertTrue(est.guidedEps(xt, high).allClose(uncond.add(cond.sub(uncond).mul(1.5f)), 1e-4, 1e-4, false));
+            // w = 1 with the default high weight needs only the conditional half, whatever the split
+            GuidedEstimator conditional = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 1.0,
+                    X0Processing.NONE).withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            assertTrue(conditional.guidedEps(xt, low).allClose(epsPerImage(m, xt, low, 0, 1), 1e-4, 1e-4, false));
+            assertEquals(2, d.lastBatch);
+        }
+        assertFalse(FrequencyGuidance.OFF.active());
+        assertTrue(FrequencyGuidance.lowPass(1.5).toString().contains("1.5 px"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FrequencyGuidance(-1, 1));
+        assertTrue(e.getMessage().contains("low-pass sigma must be >= 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FrequencyGuidance(1, Double.POSITIVE_INFINITY));
+    }
+
+    @Test
     void guidanceIntervalsParseAndRejectNonsense() {
         assertEquals(new GuidanceInterval(0, 5.4), GuidanceInterval.parse("0,5.4"));
         assertEquals(new GuidanceInterval(0.3, 0), GuidanceInterval.parse("0.3,"));

@@ -3,6 +3,7 @@ package dev.diffq.runtime.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.diffq.contract.SpecDefaults;
+import dev.diffq.engine.sample.FrequencyGuidance;
 import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleRequest;
 import dev.diffq.proto.SampleSpec;
@@ -28,5 +29,16 @@ class SpecMappingTest {
                 .setGuidanceSigmaMax(3)).guidanceInterval());
         // no interval at all: guidance at every step
         assertEquals(GuidanceInterval.ALWAYS, map(SampleSpec.newBuilder()).guidanceInterval());
+    }
+
+    @Test
+    void frequencyGuidanceReachesTheRequestAndIsOffByDefault() {
+        assertEquals(new FrequencyGuidance(1.5, 1), map(SampleSpec.newBuilder().setGuidanceLowpassSigma(1.5f))
+                .frequencyGuidance());
+        assertEquals(new FrequencyGuidance(1, 2), map(SampleSpec.newBuilder().setGuidanceLowpassSigma(1)
+                .setGuidanceHigh(2)).frequencyGuidance());
+        FrequencyGuidance none = map(SampleSpec.newBuilder()).frequencyGuidance();
+        assertEquals(FrequencyGuidance.OFF, none);
+        assertEquals(false, none.active());
     }
 }

@@ -5,13 +5,14 @@ package dev.diffq.engine.sample;
  * enables high-fidelity sampling at low CFG scales"): the low-pass part of the guidance direction eps_c - eps_u
  * (a Gaussian blur of {@code lowPassSigma} pixels) gets the guidance weight w, the rest gets {@code highWeight}:
  * <pre>eps = eps_c + (w - 1) low(eps_c - eps_u) + (highWeight - 1) high(eps_c - eps_u)</pre>
- * With highWeight = w that is plain guidance; with the default highWeight = 1 the fine detail (stroke width,
- * texture) comes from the conditional estimate alone, while the shape that decides the class is still guided.
+ * With highWeight = w that is plain guidance; with the default highWeight = 1 the fine detail comes from the
+ * conditional estimate alone, while the coarse shape that decides the class is still guided.
  *
- * <p>Why: guidance at every frequency inflates what it acts on (mnist-small: 20% more ink at w = 3, classifier
- * features with a larger spread than real digits'), which is most of its cost in Fréchet distance; the class is
- * decided by the coarse shape. Measured in docs/BENCHMARKS.md section 11. It applies inside the
- * {@link GuidanceInterval}; outside it the interval's own weight applies to every frequency.
+ * <p>Why: guidance exaggerates the samples. On mnist-small at w = 3 their classifier features spread wider than real
+ * digits' (trace of the covariance 1,300 against 940) and they carry 20% more ink, which is most of guidance's cost in
+ * Fréchet distance; guiding the low-pass only keeps most of the accuracy guidance buys at a fraction of that cost.
+ * Measured in docs/BENCHMARKS.md section 11. With a {@link GuidanceInterval}, the interval decides the low-pass
+ * weight (w inside, its outside weight elsewhere) and the detail takes {@code highWeight} at every step.
  *
  * @param lowPassSigma Gaussian sigma of the low-pass, in pixels; 0 = off (plain guidance)
  * @param highWeight   the guidance weight of the high-pass part (1 = the conditional estimate's detail)

@@ -92,13 +92,10 @@ public final class GuidedEstimator implements Estimator {
         return interval.outsideWeight();
     }
 
-    /** The guidance weight of the high frequencies at step t: the {@link FrequencyGuidance}'s inside the interval,
-     * otherwise the same as {@link #guidanceAt}. */
+    /** The guidance weight of the high frequencies at step t: with a {@link FrequencyGuidance}, its high weight at
+     * every step (the interval decides the low-pass weight only); without one, the same as {@link #guidanceAt}. */
     double highGuidanceAt(int t) {
-        if (frequencies.active() && interval.appliesAtSnr(schedule.snr(t))) {
-            return frequencies.highWeight();
-        }
-        return guidanceAt(t);
+        return frequencies.active() ? frequencies.highWeight() : guidanceAt(t);
     }
 
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */

@@ -189,7 +189,7 @@ class GuidanceTest {
     }
 
     @Test
-    void frequencyGuidanceAppliesInsideTheIntervalOnly() {
+    void theIntervalSetsTheLowPassWeightAndTheDetailKeepsItsOwn() {
         try (NDManager m = manager.newSubManager()) {
             AnalyticDenoisers.Counting d = countingPointMass();
             NDArray xt = noisy(m, 2);
@@ -198,11 +198,20 @@ class GuidanceTest {
             GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
                     .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5))
                     .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            assertEquals(3.0, est.guidanceAt(low));
+            assertEquals(1.5, est.guidanceAt(high), "outside: the low-pass takes the outside weight");
             assertEquals(1.0, est.highGuidanceAt(low));
-            assertEquals(1.5, est.highGuidanceAt(high), "outside: the outside weight at every frequency");
+            assertEquals(1.0, est.highGuidanceAt(high), "the detail takes the high weight at every step");
             NDArray cond = epsPerImage(m, xt, high, 0, 1);
             NDArray uncond = epsPerImage(m, xt, high, 2, 2);
-            assertTrue(est.guidedEps(xt, high).allClose(uncond.add(cond.sub(uncond).mul(1.5f)), 1e-4, 1e-4, false));
+            NDArray low15 = GaussianBlur.lowPass(cond.sub(uncond), 1.0).mul(0.5f);
+            assertTrue(est.guidedEps(xt, high).allClose(cond.add(low15), 1e-4, 1e-4, false), "eps_c + 0.5 low(d) outside");
+            // with the default weight outside, the steps outside are the conditional estimate alone
+            GuidedEstimator plainOutside = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0,
+                    X0Processing.NONE).withGuidanceInterval(new GuidanceInterval(0, 1.0))
+                    .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            assertTrue(plainOutside.guidedEps(xt, high).allClose(cond, 1e-4, 1e-4, false));
+            assertEquals(2, d.lastBatch, "only the conditional half outside");
             // w = 1 with the default high weight needs only the conditional half, whatever the split
             GuidedEstimator conditional = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 1.0,
                     X0Processing.NONE).withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));

@@ -77,7 +77,7 @@ public final class GuidedEstimator implements Estimator {
                 views, blurSigma, interval, frequencies);
     }
 
-    /** The same estimator with the guidance inside its interval split by spatial frequency. */
+    /** The same estimator with its guidance split by spatial frequency ({@code null} = plain guidance). */
     public GuidedEstimator withFrequencyGuidance(FrequencyGuidance frequencies) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
                 views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies);

@@ -99,6 +99,11 @@ class GuidanceTest {
         return new AnalyticDenoisers.Counting(AnalyticDenoisers.pointMass(SCHEDULE, Objective.EPS, TARGETS, IMAGE));
     }
 
+    /** The plain eps-objective estimator of the counting point-mass denoiser at weight w. */
+    private static GuidedEstimator guided(AnalyticDenoisers.Counting d, long[] labels, double w) {
+        return GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, w, X0Processing.NONE);
+    }
+
     @Test
     void aGuidanceIntervalGuidesInsideItAndUsesTheConditionalEstimateAloneOutside() {
         try (NDManager m = manager.newSubManager()) {
@@ -142,7 +147,7 @@ class GuidanceTest {
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90;
-            GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+            GuidedEstimator est = guided(d, labels, 3.0)
                     .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5));
             assertEquals(3.0, est.guidanceAt(low));
             assertEquals(1.5, est.guidanceAt(high));
@@ -169,7 +174,7 @@ class GuidanceTest {
             NDArray diff = cond.sub(uncond);
             NDArray low = GaussianBlur.lowPass(diff, 1.0);
 
-            GuidedEstimator split = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+            GuidedEstimator split = guided(d, labels, 3.0)
                     .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
             NDArray eps = split.guidedEps(xt, t);
             assertEquals(4, d.lastBatch, "both halves in one forward");
@@ -177,12 +182,12 @@ class GuidanceTest {
             NDArray plain = uncond.add(diff.mul(3f));
             assertFalse(eps.allClose(plain, 1e-3, 1e-3, false), "the detail above the low-pass is not guided");
 
-            NDArray half = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+            NDArray half = guided(d, labels, 3.0)
                     .withFrequencyGuidance(new FrequencyGuidance(1.0, 2.0)).guidedEps(xt, t);
             NDArray expected = cond.add(low.mul(2f)).add(diff.sub(low).mul(1f));
             assertTrue(half.allClose(expected, 1e-4, 1e-4, false), "weight 2 above the low-pass");
 
-            NDArray same = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+            NDArray same = guided(d, labels, 3.0)
                     .withFrequencyGuidance(new FrequencyGuidance(1.0, 3.0)).guidedEps(xt, t);
             assertTrue(same.allClose(plain, 1e-4, 1e-4, false), "the high weight equal to w is plain guidance");
         }
@@ -195,7 +200,7 @@ class GuidanceTest {
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90;
-            GuidedEstimator est = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0, X0Processing.NONE)
+            GuidedEstimator est = guided(d, labels, 3.0)
                     .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5))
                     .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
             assertEquals(3.0, est.guidanceAt(low));
@@ -207,14 +212,12 @@ class GuidanceTest {
             NDArray low15 = GaussianBlur.lowPass(cond.sub(uncond), 1.0).mul(0.5f);
             assertTrue(est.guidedEps(xt, high).allClose(cond.add(low15), 1e-4, 1e-4, false), "eps_c + 0.5 low(d) outside");
             // with the default weight outside, the steps outside are the conditional estimate alone
-            GuidedEstimator plainOutside = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 3.0,
-                    X0Processing.NONE).withGuidanceInterval(new GuidanceInterval(0, 1.0))
+            GuidedEstimator plainOutside = guided(d, labels, 3.0).withGuidanceInterval(new GuidanceInterval(0, 1.0))
                     .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
             assertTrue(plainOutside.guidedEps(xt, high).allClose(cond, 1e-4, 1e-4, false));
             assertEquals(2, d.lastBatch, "only the conditional half outside");
             // w = 1 with the default high weight needs only the conditional half, whatever the split
-            GuidedEstimator conditional = GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, 1.0,
-                    X0Processing.NONE).withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            GuidedEstimator conditional = guided(d, labels, 1.0).withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
             assertTrue(conditional.guidedEps(xt, low).allClose(epsPerImage(m, xt, low, 0, 1), 1e-4, 1e-4, false));
             assertEquals(2, d.lastBatch);
         }

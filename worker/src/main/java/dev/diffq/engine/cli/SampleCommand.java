@@ -72,6 +72,9 @@ public final class SampleCommand {
             }
             if (args.has("guidance-lowpass")) {
                 double sigma = args.number("guidance-lowpass", 0, 0, 100);
+                if (sigma == 0 && args.has("guidance-high")) {
+                    throw new Args.UsageException("--guidance-high needs --guidance-lowpass above 0 (0 turns the split off)");
+                }
                 b.frequencyGuidance(new FrequencyGuidance(sigma, args.number("guidance-high", 1, -100, 100)));
             } else if (args.has("guidance-high")) {
                 throw new Args.UsageException("--guidance-high needs --guidance-lowpass (the blur that splits the frequencies)");

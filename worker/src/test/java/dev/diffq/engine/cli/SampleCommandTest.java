@@ -88,6 +88,9 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("--guidance-outside needs --guidance-interval"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-high", "2"));
         assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "0",
+                "--guidance-high", "2"));
+        assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass above 0"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "-1"));
         assertTrue(lastOutput[0].contains("--guidance-lowpass"), lastOutput[0]);
         assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));

@@ -104,6 +104,11 @@ class GuidanceTest {
         return GuidedEstimator.of(d, SCHEDULE, Objective.EPS, NULL_CLASS, labels, w, X0Processing.NONE);
     }
 
+    /** Guidance 3 where sigma <= 1, the weight {@code outside} elsewhere. */
+    private static GuidedEstimator guidedBelowSigmaOne(AnalyticDenoisers.Counting d, long[] labels, double outside) {
+        return guided(d, labels, 3.0).withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(outside));
+    }
+
     @Test
     void aGuidanceIntervalGuidesInsideItAndUsesTheConditionalEstimateAloneOutside() {
         try (NDManager m = manager.newSubManager()) {
@@ -147,8 +152,7 @@ class GuidanceTest {
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90;
-            GuidedEstimator est = guided(d, labels, 3.0)
-                    .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5));
+            GuidedEstimator est = guidedBelowSigmaOne(d, labels, 1.5);
             assertEquals(3.0, est.guidanceAt(low));
             assertEquals(1.5, est.guidanceAt(high));
             NDArray cond = epsPerImage(m, xt, high, 0, 1);
@@ -200,9 +204,7 @@ class GuidanceTest {
             NDArray xt = noisy(m, 2);
             long[] labels = {0, 1};
             int low = 5, high = 90;
-            GuidedEstimator est = guided(d, labels, 3.0)
-                    .withGuidanceInterval(new GuidanceInterval(0, 1.0).withOutsideWeight(1.5))
-                    .withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
+            GuidedEstimator est = guidedBelowSigmaOne(d, labels, 1.5).withFrequencyGuidance(FrequencyGuidance.lowPass(1.0));
             assertEquals(3.0, est.guidanceAt(low));
             assertEquals(1.5, est.guidanceAt(high), "outside: the low-pass takes the outside weight");
             assertEquals(1.0, est.highGuidanceAt(low));

@@ -53,12 +53,14 @@ public final class TrainCommand {
             "  --warmup N           learning-rate warm-up steps",
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
             "  --min-snr G          Min-SNR-gamma loss weighting (default 5), 0 = off",
+            "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.999)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
-            "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr");
+            "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr",
+            "--adam-beta2");
 
     private TrainCommand() {
     }
@@ -230,6 +232,9 @@ public final class TrainCommand {
         }
         if (o.containsKey("--min-snr")) {
             b.minSnrGamma(parseDouble(o, "--min-snr"));
+        }
+        if (o.containsKey("--adam-beta2")) {
+            b.adamBeta2(parseDouble(o, "--adam-beta2"));
         }
         return b.build();
     }

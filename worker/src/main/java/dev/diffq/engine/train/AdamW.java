@@ -15,17 +15,27 @@ import java.util.List;
 public final class AdamW implements AutoCloseable {
 
     public static final double BETA1 = 0.9;
-    public static final double BETA2 = 0.999;
+    public static final double DEFAULT_BETA2 = 0.999;
     public static final double EPSILON = 1e-8;
 
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private final double weightDecay;
+    private final double beta2;
     private long stepCount;
 
-    /** Zero moments shaped like {@code params}, on {@code manager}. */
+    /** Zero moments shaped like {@code params}, on {@code manager}, with beta2 = {@link #DEFAULT_BETA2}. */
     public AdamW(NDManager manager, List<NDArray> params, double weightDecay) {
+        this(manager, params, weightDecay, DEFAULT_BETA2);
+    }
+
+    /** Zero moments shaped like {@code params}, on {@code manager}; {@code beta2} is the second-moment decay. */
+    public AdamW(NDManager manager, List<NDArray> params, double weightDecay, double beta2) {
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("adam beta2 must be in [0, 1), got " + beta2);
+        }
         this.weightDecay = weightDecay;
+        this.beta2 = beta2;
         for (NDArray p : params) {
             m.add(manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
             v.add(manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
@@ -48,13 +58,13 @@ public final class AdamW implements AutoCloseable {
     public void step(List<NDArray> params, List<NDArray> grads, double lr) {
         stepCount++;
         double bc1 = 1 - Math.pow(BETA1, stepCount);
-        double bc2 = 1 - Math.pow(BETA2, stepCount);
+        double bc2 = 1 - Math.pow(beta2, stepCount);
         float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
         float epsCorrected = (float) (EPSILON * Math.sqrt(bc2));
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
             p.getNDArrayInternal().adamUpdate(new NDList(p, grads.get(i), m.get(i), v.get(i)), new NDList(p),
-                    (float) lr, lrCorrected, (float) weightDecay, 1f, -1f, (float) BETA1, (float) BETA2, epsCorrected,
+                    (float) lr, lrCorrected, (float) weightDecay, 1f, -1f, (float) BETA1, (float) beta2, epsCorrected,
                     false, true);
         }
     }

@@ -199,7 +199,7 @@ public final class DiffusionTrainer {
             params = model.getParameters().values().stream().map(Parameter::getArray).toList();
             emaParams = emaModel.getParameters().values().stream().map(Parameter::getArray).toList();
             Tensors.copyAll(params, emaParams);
-            try (AdamW opt = new AdamW(manager, params, config.weightDecay())) {
+            try (AdamW opt = new AdamW(manager, params, config.weightDecay(), config.adamBeta2())) {
                 optimizer = opt;
                 long resumedFrom = 0;
                 if (resumeFrom != null) {

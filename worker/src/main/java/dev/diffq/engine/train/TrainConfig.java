@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param emaDecay      EMA decay; the effective decay at EMA step k is min(emaDecay, (1 + k) / (10 + k))
  * @param emaWarmupSteps the EMA copies the weights for this many steps before it starts averaging
  * @param labelDropout  probability that a label is replaced by the null class (classifier-free guidance)
+ * @param adamBeta2     AdamW's second-moment decay (beta1 stays 0.9)
  * @param minSnrGamma   Min-SNR-gamma loss weighting; 0 = off
  * @param device        auto | cpu | gpu | gpu:N
  */
@@ -34,6 +35,7 @@ public record TrainConfig(
         int batchSize,
         double learningRate,
         double weightDecay,
+        double adamBeta2,
         int warmupSteps,
         String lrDecay,
         double gradClip,
@@ -84,6 +86,7 @@ public record TrainConfig(
         b.batchSize = batchSize;
         b.learningRate = learningRate;
         b.weightDecay = weightDecay;
+        b.adamBeta2 = adamBeta2;
         b.warmupSteps = warmupSteps;
         b.lrDecay = lrDecay;
         b.gradClip = gradClip;
@@ -132,6 +135,9 @@ public record TrainConfig(
         }
         if (!(weightDecay >= 0 && weightDecay < 1)) {
             v.add("weight_decay: must be in [0, 1)");
+        }
+        if (!(adamBeta2 >= 0.9 && adamBeta2 < 1)) {
+            v.add("adam_beta2: must be in [0.9, 1)");
         }
         if (warmupSteps < 0) {
             v.add("warmup_steps: must be >= 0");
@@ -214,6 +220,7 @@ public record TrainConfig(
         o.put("batch_size", batchSize);
         o.put("learning_rate", learningRate);
         o.put("weight_decay", weightDecay);
+        o.put("adam_beta2", adamBeta2);
         o.put("warmup_steps", warmupSteps);
         o.put("lr_decay", lrDecay);
         o.put("grad_clip", gradClip);
@@ -244,6 +251,7 @@ public record TrainConfig(
         b.batchSize = o.path("batch_size").asInt(b.batchSize);
         b.learningRate = o.path("learning_rate").asDouble(b.learningRate);
         b.weightDecay = o.path("weight_decay").asDouble(b.weightDecay);
+        b.adamBeta2 = o.path("adam_beta2").asDouble(b.adamBeta2);
         b.warmupSteps = o.has("warmup_steps") ? o.path("warmup_steps").asInt() : null;
         b.lrDecay = o.path("lr_decay").asText(null);
         b.gradClip = o.path("grad_clip").asDouble(b.gradClip);
@@ -313,6 +321,8 @@ public record TrainConfig(
         public int batchSize = 64;
         public double learningRate = 1e-3;
         public double weightDecay = 0.0;
+        /** Adam's second-moment decay; checkpoints written before it was an option used 0.999. */
+        public double adamBeta2 = AdamW.DEFAULT_BETA2;
         /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate; a run
          * bounded only by time gets {@link #TIME_BOUND_WARMUP_STEPS}, since on a CPU it may last only hundreds of steps. */
         public Integer warmupSteps = null;
@@ -348,6 +358,7 @@ public record TrainConfig(
         public Builder batchSize(int v) { batchSize = v; return this; }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
         public Builder warmupSteps(Integer v) { warmupSteps = v; return this; }
         public Builder lrDecay(String v) { lrDecay = v; return this; }
         public Builder gradClip(double v) { gradClip = v; return this; }
@@ -373,7 +384,7 @@ public record TrainConfig(
             String decay = lrDecay != null ? lrDecay : "cosine";
             int warmup = warmupSteps != null ? warmupSteps
                     : (steps > 0 ? (int) Math.min(200, Math.max(1, steps / 10)) : TIME_BOUND_WARMUP_STEPS);
-            return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, warmup,
+            return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, adamBeta2, warmup,
                     decay, gradClip, emaDecay, emaWarmupSteps, labelDropout, gradAccum, schedule, timesteps, objective,
                     loss, minSnrGamma, seed, checkpointEverySteps, checkpointEveryMinutes, sampleEverySteps,
                     logEverySteps, randomFlip, device);

@@ -50,8 +50,10 @@ class TrainCommandTest {
         assertEquals(2, o.status());
         assertTrue(o.output().contains("--steps: 'ten' is not a whole number"), o.output());
 
-        o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu");
+        o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu",
+                "--adam-beta2", "0.8");
         assertEquals(2, o.status());
+        assertTrue(o.output().contains("adam_beta2: must be in [0.9, 1)"), o.output());
         assertTrue(o.output().contains("batch_size: must be between 1 and 4096"), o.output());
         assertTrue(o.output().contains("device: must be auto, cpu, gpu or gpu:N"), o.output());
 

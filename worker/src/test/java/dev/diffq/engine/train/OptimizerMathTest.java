@@ -49,11 +49,19 @@ class OptimizerMathTest {
 
     @Test
     void adamWMatchesAHandComputedUpdate() {
+        assertAdamWMatchesHandComputed(AdamW.DEFAULT_BETA2, null);
+        assertAdamWMatchesHandComputed(0.99, 0.99);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> assertAdamWMatchesHandComputed(1.0, 1.0));
+        assertTrue(e.getMessage().contains("beta2"), e.getMessage());
+    }
+
+    /** Two AdamW steps against a double-precision reference; {@code given} null = the default constructor. */
+    private static void assertAdamWMatchesHandComputed(double beta2, Double given) {
         double lr = 0.1;
         double wd = 0.01;
         float[] p0 = {1f, -2f};
         float[][] gs = {{0.5f, -1f}, {0.2f, 0.3f}};
-        // reference in double precision
         double[] p = {p0[0], p0[1]};
         double[] mm = new double[2];
         double[] vv = new double[2];
@@ -61,15 +69,15 @@ class OptimizerMathTest {
             for (int i = 0; i < 2; i++) {
                 double g = gs[t - 1][i];
                 mm[i] = 0.9 * mm[i] + 0.1 * g;
-                vv[i] = 0.999 * vv[i] + 0.001 * g * g;
+                vv[i] = beta2 * vv[i] + (1 - beta2) * g * g;
                 double mh = mm[i] / (1 - Math.pow(0.9, t));
-                double vh = vv[i] / (1 - Math.pow(0.999, t));
+                double vh = vv[i] / (1 - Math.pow(beta2, t));
                 p[i] = p[i] * (1 - lr * wd) - lr * mh / (Math.sqrt(vh) + 1e-8);
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray param = m.create(p0);
-            try (AdamW opt = new AdamW(m, List.of(param), wd)) {
+            try (AdamW opt = given == null ? new AdamW(m, List.of(param), wd) : new AdamW(m, List.of(param), wd, given)) {
                 for (float[] g : gs) {
                     opt.step(List.of(param), List.of(m.create(g)), lr);
                 }
@@ -77,6 +85,8 @@ class OptimizerMathTest {
                 assertArrayEquals(new float[] {(float) p[0], (float) p[1]}, param.toFloatArray(), 1e-5f);
                 assertArrayEquals(new float[] {(float) mm[0], (float) mm[1]},
                         opt.firstMoments().get(0).toFloatArray(), 1e-6f);
+                assertArrayEquals(new float[] {(float) vv[0], (float) vv[1]},
+                        opt.secondMoments().get(0).toFloatArray(), 1e-7f);
             }
         }
     }

@@ -111,14 +111,21 @@ class ScheduleAndRandomTest {
 
         TrainConfig back = TrainConfig.fromJson(c.toJson());
         assertEquals(c, back);
+        assertEquals(0.999, c.adamBeta2(), 0);
+        TrainConfig beta = c.toBuilder().adamBeta2(0.99).build();
+        assertEquals(0.99, TrainConfig.fromJson(beta.toJson()).adamBeta2(), 0);
+        var oldCheckpoint = c.toJson();
+        oldCheckpoint.remove("adam_beta2");
+        assertEquals(0.999, TrainConfig.fromJson(oldCheckpoint).adamBeta2(), 0, "configs from before the option");
 
         TrainConfig bad = TrainConfig.builder(model, "mnist").batchSize(0).lrDecay("cosine").objective("x0")
-                .device("tpu").build();
+                .device("tpu").adamBeta2(0.5).build();
         var v = bad.violations();
         assertTrue(v.contains("batch_size: must be between 1 and 4096"), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("steps: set steps or max_minutes")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("lr_decay: cosine decays over the run")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("objective: must be one of eps, v")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("device:")), v.toString());
+        assertTrue(v.contains("adam_beta2: must be in [0.9, 1)"), v.toString());
     }
 }

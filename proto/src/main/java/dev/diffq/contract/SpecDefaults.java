@@ -42,9 +42,9 @@ public final class SpecDefaults {
     public static final int GRAD_ACCUM = 1;
     public static final String SCHEDULE = "cosine";
     public static final int TIMESTEPS = 1000;
-    public static final String OBJECTIVE = "eps";
+    public static final String OBJECTIVE = "v";
     public static final String LOSS = "l2";
-    public static final float MIN_SNR_GAMMA = 5f;
+    public static final float MIN_SNR_GAMMA = 0f;
     public static final int CHECKPOINT_EVERY_STEPS = 500;
     public static final float CHECKPOINT_EVERY_MINUTES = 10f;
     public static final int SAMPLE_EVERY_STEPS = 0;

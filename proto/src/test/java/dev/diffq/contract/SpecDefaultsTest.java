@@ -41,10 +41,10 @@ class SpecDefaultsTest {
         assertEquals(1, t.getGradAccum());
         assertEquals("cosine", t.getSchedule());
         assertEquals(1000, t.getTimesteps());
-        assertEquals("eps", t.getObjective());
+        assertEquals("v", t.getObjective());
         assertEquals("l2", t.getLoss());
         assertTrue(t.hasMinSnrGamma());
-        assertEquals(5f, t.getMinSnrGamma());
+        assertEquals(0f, t.getMinSnrGamma());
         assertEquals(500, t.getCheckpointEverySteps());
         assertEquals(10f, t.getCheckpointEveryMinutes());
         assertTrue(t.hasSampleEverySteps());

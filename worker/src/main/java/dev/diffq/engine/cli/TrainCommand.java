@@ -42,7 +42,7 @@ public final class TrainCommand {
             "  --batch B            batch size (default 64)",
             "  --lr X               peak learning rate (default 1e-3)",
             "  --device D           auto, cpu, gpu or gpu:N (default auto)",
-            "  --objective eps|v    what the model predicts (default eps)",
+            "  --objective eps|v    what the model predicts (default v)",
             "  --schedule K         noise schedule: linear, cosine, sigmoid (default cosine)",
             "  --grad-accum K       micro-batches per step (default 1)",
             "  --checkpoint-every N checkpoint every N steps (default 1000; also every 10 minutes)",
@@ -52,7 +52,7 @@ public final class TrainCommand {
             "  --ema D              EMA decay of the weights (default 0.995; 0.999 only pays for runs of many thousand steps)",
             "  --warmup N           learning-rate warm-up steps",
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
-            "  --min-snr G          Min-SNR-gamma loss weighting (default 5), 0 = off",
+            "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
             "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.999)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 

@@ -204,7 +204,7 @@ class DiffusionTrainerTest {
             assertEquals(3, ema.numClasses());
             assertEquals("linear", ema.scheduleKind());
             assertEquals(50, ema.timesteps());
-            assertEquals("eps", ema.trainConfig().objective());
+            assertEquals("v", ema.trainConfig().objective(), "the default objective");
             assertEquals(4, ema.step());
             assertEquals(List.of("c0", "c1", "c2"), ema.classNames());
             float[][] saved = arrays(r.checkpoint(), Checkpoint.EMA);
@@ -232,8 +232,8 @@ class DiffusionTrainerTest {
         assertTrue(e.getMessage().contains("dataset:") && e.getMessage().contains("10 images"), e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class,
-                () -> trainer(tmp).train(config(4).objective("v").build(), dataset(10, 3), out, null));
-        assertTrue(e.getMessage().contains("objective: checkpoint eps, this run v"), e.getMessage());
+                () -> trainer(tmp).train(config(4).objective("eps").build(), dataset(10, 3), out, null));
+        assertTrue(e.getMessage().contains("objective: checkpoint v, this run eps"), e.getMessage());
     }
 
     @Test

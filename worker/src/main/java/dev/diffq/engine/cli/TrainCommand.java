@@ -54,13 +54,15 @@ public final class TrainCommand {
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
             "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
             "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.999)",
+            "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
+            "                       1 = uniform (default)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
             "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr",
-            "--adam-beta2");
+            "--adam-beta2", "--timestep-shift");
 
     private TrainCommand() {
     }
@@ -235,6 +237,9 @@ public final class TrainCommand {
         }
         if (o.containsKey("--adam-beta2")) {
             b.adamBeta2(parseDouble(o, "--adam-beta2"));
+        }
+        if (o.containsKey("--timestep-shift")) {
+            b.timestepShift(parseDouble(o, "--timestep-shift"));
         }
         return b.build();
     }

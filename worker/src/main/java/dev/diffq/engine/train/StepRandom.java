@@ -17,10 +17,20 @@ public final class StepRandom {
 
     public static Draws draw(long seed, long step, int micro, int batch, int pixelsPerImage, int timesteps,
                              double labelDropout) {
+        return draw(seed, step, micro, batch, pixelsPerImage, timesteps, labelDropout, 1.0);
+    }
+
+    /**
+     * As above, with the timesteps drawn through a shift {@code s}: t = floor(T * s u / (1 + (s - 1) u)) for u uniform
+     * in [0, 1) (the timestep shift of Esser et al. 2024), so s > 1 trains the noisier steps more often and s < 1 the
+     * cleaner ones. s = 1 draws uniformly, exactly as the method without a shift.
+     */
+    public static Draws draw(long seed, long step, int micro, int batch, int pixelsPerImage, int timesteps,
+                             double labelDropout, double timestepShift) {
         SplittableRandom rng = new SplittableRandom(seedFor(seed, step, micro));
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) {
-            t[i] = rng.nextInt(timesteps);
+            t[i] = timestepShift == 1.0 ? rng.nextInt(timesteps) : shifted(rng.nextDouble(), timestepShift, timesteps);
         }
         boolean[] drop = new boolean[batch];
         for (int i = 0; i < batch; i++) {
@@ -31,6 +41,12 @@ public final class StepRandom {
             noise[i] = (float) rng.nextGaussian();
         }
         return new Draws(t, drop, noise);
+    }
+
+    /** The timestep that uniform {@code u} in [0, 1) maps to under shift {@code s}; always in [0, timesteps). */
+    static int shifted(double u, double s, int timesteps) {
+        double v = s * u / (1 + (s - 1) * u);
+        return Math.min(timesteps - 1, (int) Math.floor(v * timesteps));
     }
 
     /** The seed of one (step, micro-batch), also used to seed the engine for dropout. */

@@ -51,8 +51,9 @@ class TrainCommandTest {
         assertTrue(o.output().contains("--steps: 'ten' is not a whole number"), o.output());
 
         o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu",
-                "--adam-beta2", "0.8");
+                "--adam-beta2", "0.8", "--timestep-shift", "20");
         assertEquals(2, o.status());
+        assertTrue(o.output().contains("timestep_shift: must be in [0.1, 10]"), o.output());
         assertTrue(o.output().contains("adam_beta2: must be in [0.9, 1)"), o.output());
         assertTrue(o.output().contains("batch_size: must be between 1 and 4096"), o.output());
         assertTrue(o.output().contains("device: must be auto, cpu, gpu or gpu:N"), o.output());

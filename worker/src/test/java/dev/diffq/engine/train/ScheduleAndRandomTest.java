@@ -71,6 +71,28 @@ class ScheduleAndRandomTest {
     }
 
     @Test
+    void timestepShiftMovesTheDrawsTowardsHighNoise() {
+        // shift 1 is the uniform draw, bit for bit (runs and checkpoints from before the option)
+        StepRandom.Draws plain = StepRandom.draw(3, 40, 0, 64, 2, 1000, 0.1);
+        StepRandom.Draws one = StepRandom.draw(3, 40, 0, 64, 2, 1000, 0.1, 1.0);
+        assertArrayEquals(plain.timesteps(), one.timesteps());
+        assertArrayEquals(plain.noise(), one.noise(), 0f);
+        // the map: s u / (1 + (s - 1) u); u = 0.5 under s = 3 lands at 0.75
+        assertEquals(750, StepRandom.shifted(0.5, 3, 1000));
+        assertEquals(250, StepRandom.shifted(0.5, 1.0 / 3, 1000));
+        assertEquals(0, StepRandom.shifted(0, 3, 1000));
+        assertEquals(999, StepRandom.shifted(Math.nextDown(1.0), 3, 1000));
+        // over many draws: the median timestep is T s / (1 + s) instead of T / 2
+        int[] all = new int[200 * 64];
+        for (int step = 0; step < 200; step++) {
+            System.arraycopy(StepRandom.draw(3, step, 0, 64, 1, 1000, 0.1, 3.0).timesteps(), 0, all, step * 64, 64);
+        }
+        Arrays.sort(all);
+        assertEquals(750, all[all.length / 2], 15, "median timestep under shift 3");
+        assertTrue(all[0] >= 0 && all[all.length - 1] < 1000);
+    }
+
+    @Test
     void labelDropoutHitsItsRateAndNoiseIsStandardNormal() {
         int dropped = 0;
         int total = 0;
@@ -117,9 +139,13 @@ class ScheduleAndRandomTest {
         var oldCheckpoint = c.toJson();
         oldCheckpoint.remove("adam_beta2");
         assertEquals(0.999, TrainConfig.fromJson(oldCheckpoint).adamBeta2(), 0, "configs from before the option");
+        assertEquals(1.0, c.timestepShift(), 0);
+        assertEquals(2.5, TrainConfig.fromJson(c.toBuilder().timestepShift(2.5).build().toJson()).timestepShift(), 0);
+        oldCheckpoint.remove("timestep_shift");
+        assertEquals(1.0, TrainConfig.fromJson(oldCheckpoint).timestepShift(), 0, "configs from before the option");
 
         TrainConfig bad = TrainConfig.builder(model, "mnist").batchSize(0).lrDecay("cosine").objective("x0")
-                .device("tpu").adamBeta2(0.5).build();
+                .device("tpu").adamBeta2(0.5).timestepShift(0).build();
         var v = bad.violations();
         assertTrue(v.contains("batch_size: must be between 1 and 4096"), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("steps: set steps or max_minutes")), v.toString());
@@ -127,5 +153,6 @@ class ScheduleAndRandomTest {
         assertTrue(v.stream().anyMatch(s -> s.startsWith("objective: must be one of eps, v")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("device:")), v.toString());
         assertTrue(v.contains("adam_beta2: must be in [0.9, 1)"), v.toString());
+        assertTrue(v.contains("timestep_shift: must be in [0.1, 10] (1 = uniform timesteps)"), v.toString());
     }
 }

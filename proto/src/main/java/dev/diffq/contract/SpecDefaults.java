@@ -66,8 +66,6 @@ public final class SpecDefaults {
     /** Frequency-split guidance: off; when on, the detail above the low-pass takes the conditional estimate's. */
     public static final float GUIDANCE_LOWPASS_SIGMA = 0f;
     public static final float GUIDANCE_HIGH = 1f;
-    /** Projected guidance: off (the whole guidance direction). */
-    public static final float GUIDANCE_PARALLEL = 1f;
     public static final int PER_CLASS = 8;
     public static final boolean USE_EMA = true;
     public static final boolean CLIP_X0 = true;
@@ -182,7 +180,6 @@ public final class SpecDefaults {
         if (!b.hasGuidanceOutside()) b.setGuidanceOutside(GUIDANCE_OUTSIDE);
         if (!b.hasGuidanceLowpassSigma()) b.setGuidanceLowpassSigma(GUIDANCE_LOWPASS_SIGMA);
         if (!b.hasGuidanceHigh()) b.setGuidanceHigh(GUIDANCE_HIGH);
-        if (!b.hasGuidanceParallel()) b.setGuidanceParallel(GUIDANCE_PARALLEL);
         switch (sample.getModeCase()) {
             case MODE_NOT_SET -> b.setGenerate(GenerateMode.getDefaultInstance());
             case INPAINT -> {

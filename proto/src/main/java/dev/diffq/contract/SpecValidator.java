@@ -327,9 +327,6 @@ public final class SpecValidator {
                     floatRange("sample.guidance_high", s.getGuidanceHigh(), 0, true, MAX_GUIDANCE, true);
                 }
             }
-            if (s.hasGuidanceParallel()) {
-                floatRange("sample.guidance_parallel", s.getGuidanceParallel(), 0, true, 1, true);
-            }
         }
 
         void inpaint(InpaintMode m, SampleSpec s, ModelConfig model) {

@@ -132,8 +132,6 @@ class SpecValidatorTest {
                 arguments(sample("\"guidance_high\":2"), "sample.guidance_high",
                         "needs sample.guidance_lowpass_sigma > 0 (the blur that splits the frequencies): without it every frequency takes sample.guidance"),
                 arguments(sample("\"guidance_lowpass_sigma\":1.5,\"guidance_high\":51"), "sample.guidance_high", "must be between 0 and 50"),
-                arguments(sample("\"guidance_parallel\":1.5"), "sample.guidance_parallel", "must be between 0 and 1"),
-                arguments(sample("\"guidance_parallel\":-0.1"), "sample.guidance_parallel", "must be between 0 and 1"),
                 arguments(sample("\"shard_size\":1025"), "sample.shard_size", "must be between 1 and 1024"),
                 // inpaint
                 arguments(sample("\"inpaint\":{\"image\":\"u-img\"}"), "sample.inpaint.mask", "is required: the id of an upload (POST /v1/uploads)"),

@@ -91,7 +91,6 @@ final class Commands {
             new Opt("guidance-outside", "W", "guidance weight outside --guidance-interval (default 1: the conditional estimate)"),
             new Opt("guidance-lowpass", "S", "guide only the Gaussian low-pass (S pixels) of the guidance direction (default 0: off)"),
             new Opt("guidance-high", "W", "guidance weight above --guidance-lowpass (default 1: the conditional estimate's detail)"),
-            new Opt("guidance-parallel", "P", "share kept of the guidance direction along the conditional x0 (default 1: plain; 0: projected guidance)"),
             new Opt("gif", null, "also write a GIF of the denoising trajectory"),
             new Opt("shard-size", "N", "images per shard spread over the workers (default 64)"));
 

@@ -154,7 +154,6 @@ final class SpecArgs {
         a.floatValue("guidance-outside").ifPresent(s::setGuidanceOutside);
         a.floatValue("guidance-lowpass").ifPresent(s::setGuidanceLowpassSigma);
         a.floatValue("guidance-high").ifPresent(s::setGuidanceHigh);
-        a.floatValue("guidance-parallel").ifPresent(s::setGuidanceParallel);
         if (a.flag("gif")) s.setTrajectoryGif(true);
         a.intValue("shard-size").ifPresent(s::setShardSize);
         Optional<String> classes = a.value("classes");

@@ -38,8 +38,6 @@ public final class SampleCommand {
               --guidance-outside W (1: the weight at the steps outside the interval; 1 is the conditional estimate)
               --guidance-lowpass S (0 = off: guide only the low-pass, Gaussian S pixels, of the guidance direction;
                   the detail above it takes --guidance-high W, 1 = the conditional estimate's. 1-1.5 suits 28x28)
-              --guidance-parallel P (1 = plain: the share kept of the guidance direction's part along the
-                  conditional x0, which only makes the image bolder; 0 keeps only the orthogonal part, as APG)
             --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
             """;
 
@@ -81,7 +79,6 @@ public final class SampleCommand {
             } else if (args.has("guidance-high")) {
                 throw new Args.UsageException("--guidance-high needs --guidance-lowpass (the blur that splits the frequencies)");
             }
-            b.guidanceParallel(args.number("guidance-parallel", 1, -10, 10));
             switch (sampleMode) {
                 case GENERATE -> b.classes(args.classes("classes", "all"));
                 case INPAINT -> b.classes(args.classes("classes", "none")).image(args.path("image")).mask(args.path("mask"))

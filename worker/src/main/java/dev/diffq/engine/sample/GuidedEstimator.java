@@ -21,10 +21,6 @@ import java.util.List;
  *       unconditional, so those skip the other half;</li>
  *   <li>optionally split by spatial frequency ({@link FrequencyGuidance}): the low-pass of eps_c - eps_u gets w,
  *       the rest its own weight;</li>
- *   <li>optionally projected (Sadat et al. 2025, "Eliminating oversaturation and artifacts of high guidance
- *       scales in diffusion models", APG without its momentum and norm cap): the part of the guidance direction
- *       along the conditional x0, which only scales the image up (more ink, more contrast), keeps
- *       {@code parallelWeight} of itself, per image; see {@link #project};</li>
  *   <li>multi-view combinations: visual anagrams (Geng et al. 2024: class a upright and class b on the
  *       image rotated 180 degrees, noise estimates averaged after rotating back) and hybrid images
  *       (low-pass of class a's estimate plus high-pass of class b's);</li>
@@ -53,18 +49,14 @@ public final class GuidedEstimator implements Estimator {
     private final double blurSigma;
     private final GuidanceInterval interval;
     private final FrequencyGuidance frequencies;
-    private final double parallelWeight;
     private long forwardCalls;
 
     private GuidedEstimator(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                             double guidance, X0Processing x0Processing, Combination combination,
                             List<View> views, double blurSigma, GuidanceInterval interval,
-                            FrequencyGuidance frequencies, double parallelWeight) {
+                            FrequencyGuidance frequencies) {
         if (!Double.isFinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number, got " + guidance);
-        }
-        if (!Double.isFinite(parallelWeight)) {
-            throw new IllegalArgumentException("guidance parallel weight must be a finite number, got " + parallelWeight);
         }
         this.denoiser = denoiser;
         this.schedule = schedule;
@@ -77,26 +69,18 @@ public final class GuidedEstimator implements Estimator {
         this.blurSigma = blurSigma;
         this.interval = interval;
         this.frequencies = frequencies;
-        this.parallelWeight = parallelWeight;
     }
 
     /** The same estimator with guidance applied only at the noise levels of {@code interval}. */
     public GuidedEstimator withGuidanceInterval(GuidanceInterval interval) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval, frequencies, parallelWeight);
+                views, blurSigma, interval, frequencies);
     }
 
     /** The same estimator with its guidance split by spatial frequency ({@code null} = plain guidance). */
     public GuidedEstimator withFrequencyGuidance(FrequencyGuidance frequencies) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies, parallelWeight);
-    }
-
-    /** The same estimator with the guidance direction's part along the conditional x0 scaled by {@code weight}
-     * (1 = plain guidance, 0 = only the orthogonal part). */
-    public GuidedEstimator withParallelWeight(double weight) {
-        return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval, frequencies, weight);
+                views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies);
     }
 
     /** The guidance weight at step t: w inside the interval, the interval's outside weight (by default 1, the
@@ -119,7 +103,7 @@ public final class GuidedEstimator implements Estimator {
                                      long[] labels, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.SINGLE, List.of(new View(false, labels == null ? null : labels.clone())), 0,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, 1);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     /** Visual anagram of a batch of n images: upright reads as classA, rotated 180 degrees as classB. */
@@ -127,7 +111,7 @@ public final class GuidedEstimator implements Estimator {
                                           int n, int classA, int classB, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.ANAGRAM, List.of(new View(false, fill(n, classA)), new View(true, fill(n, classB))), 0,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, 1);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     /** Hybrid image of a batch of n images: classA in the low frequencies, classB in the high. */
@@ -139,7 +123,7 @@ public final class GuidedEstimator implements Estimator {
         }
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.HYBRID, List.of(new View(false, fill(n, classA)), new View(false, fill(n, classB))), blurSigma,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, 1);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
     }
 
     private static long[] fill(int n, long value) {
@@ -219,17 +203,12 @@ public final class GuidedEstimator implements Estimator {
                 NDArray u = parts.get(uncondSlot[r]);
                 NDArray c = parts.get(condSlot[i]);
                 NDArray d = c.sub(u);
-                if (parallelWeight != 1) {
-                    d = project(d, c, input(xt, r, rotatedInput), t, parallelWeight);
-                }
-                if (wHigh != w) {
+                if (wHigh == w) {
+                    e = u.add(d.mul((float) w));
+                } else {
                     // c + (w - 1) low(d) + (wHigh - 1) (d - low(d)), with one blur
                     e = c.add(d.mul((float) (wHigh - 1))).add(GaussianBlur.lowPass(d, frequencies.lowPassSigma())
                             .mul((float) (w - wHigh)));
-                } else if (parallelWeight != 1) {
-                    e = c.add(d.mul((float) (w - 1))); // u + w d would undo the projection of d
-                } else {
-                    e = u.add(d.mul((float) w));
                 }
             }
             perView[i] = r == 1 ? rotate180(e) : e;
@@ -240,19 +219,6 @@ public final class GuidedEstimator implements Estimator {
             // low(a) + high(b) = b + low(a - b): one blur, linear.
             case HYBRID -> perView[1].add(GaussianBlur.lowPass(perView[0].sub(perView[1]), blurSigma));
         };
-    }
-
-    /**
-     * The guidance direction d = eps_c - eps_u with its part along the conditional x0 scaled by {@code keep}, per image.
-     * APG projects the x0-space difference x0_c - x0_u onto x0_c; since that difference is -(sqrt(1 - ab) / sqrt(ab)) d,
-     * the scale cancels and the same projection applies to d directly: d - (1 - keep) (&lt;d, x0_c&gt; / |x0_c|^2) x0_c.
-     */
-    NDArray project(NDArray d, NDArray epsCond, NDArray xt, int t, double keep) {
-        double ab = schedule.alphaBar(t);
-        NDArray x0c = xt.sub(epsCond.mul((float) Math.sqrt(1 - ab))).div((float) Math.sqrt(ab));
-        int[] pixels = {1, 2, 3};
-        NDArray along = d.mul(x0c).sum(pixels, true).div(x0c.square().sum(pixels, true).add(1e-12f));
-        return d.sub(x0c.mul(along).mul((float) (1 - keep)));
     }
 
     private static NDArray input(NDArray xt, int rotation, NDArray[] cache) {

@@ -19,8 +19,6 @@ import java.util.List;
  * @param dynamicThreshold percentile in (0, 1) for dynamic thresholding of x0; 0 = off
  * @param guidanceInterval the noise levels at which guidance applies ({@link GuidanceInterval#ALWAYS} = all)
  * @param frequencyGuidance guidance split by spatial frequency inside that interval ({@link FrequencyGuidance#OFF} = plain)
- * @param guidanceParallel the share kept of the guidance direction's part along the conditional x0 (1 = plain
- *                         guidance, 0 = only the orthogonal part; {@link GuidedEstimator#project})
  * @param image            INPAINT / IMG2IMG input (any size: centre-cropped and resized to the model's)
  * @param mask             INPAINT mask: white (1) = generate, black (0) = keep
  * @param jumpLength       INPAINT RePaint jump length (in sampler steps)
@@ -53,16 +51,12 @@ public record SampleRequest(
         int classB,
         double blurSigma,
         GuidanceInterval guidanceInterval,
-        FrequencyGuidance frequencyGuidance,
-        double guidanceParallel) {
+        FrequencyGuidance frequencyGuidance) {
 
     public SampleRequest {
         classes = classes == null ? List.of() : List.copyOf(classes);
         guidanceInterval = guidanceInterval == null ? GuidanceInterval.ALWAYS : guidanceInterval;
         frequencyGuidance = frequencyGuidance == null ? FrequencyGuidance.OFF : frequencyGuidance;
-        if (!Double.isFinite(guidanceParallel)) {
-            throw new IllegalArgumentException("guidance parallel weight must be a finite number, got " + guidanceParallel);
-        }
     }
 
     public static Builder builder() {
@@ -78,7 +72,6 @@ public record SampleRequest(
         b.image = image; b.mask = mask; b.jumpLength = jumpLength; b.resample = resample;
         b.strength = strength; b.classA = classA; b.classB = classB; b.blurSigma = blurSigma;
         b.guidanceInterval = guidanceInterval; b.frequencyGuidance = frequencyGuidance;
-        b.guidanceParallel = guidanceParallel;
         return b;
     }
 
@@ -204,7 +197,6 @@ public record SampleRequest(
         private double blurSigma = 1.5;
         private GuidanceInterval guidanceInterval = GuidanceInterval.ALWAYS;
         private FrequencyGuidance frequencyGuidance = FrequencyGuidance.OFF;
-        private double guidanceParallel = 1;
 
         public Builder mode(SampleMode v) { mode = v; return this; }
         public Builder sampler(SamplerKind v) { sampler = v; return this; }
@@ -231,13 +223,11 @@ public record SampleRequest(
         public Builder blurSigma(double v) { blurSigma = v; return this; }
         public Builder guidanceInterval(GuidanceInterval v) { guidanceInterval = v; return this; }
         public Builder frequencyGuidance(FrequencyGuidance v) { frequencyGuidance = v; return this; }
-        public Builder guidanceParallel(double v) { guidanceParallel = v; return this; }
 
         public SampleRequest build() {
             return new SampleRequest(mode, sampler, steps, eta, spacing, guidance, classes, perClass, seed,
                     firstImageIndex, imageCount, batchSize, clipX0, dynamicThreshold, trajectoryGif, image, mask,
-                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval, frequencyGuidance,
-                    guidanceParallel);
+                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval, frequencyGuidance);
         }
     }
 }

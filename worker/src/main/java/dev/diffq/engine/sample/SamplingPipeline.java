@@ -174,8 +174,7 @@ public final class SamplingPipeline {
                 yield GuidedEstimator.of(denoiser, schedule, objective, nullClass, labels, req.guidance(), x0);
             }
         };
-        return plain.withGuidanceInterval(req.guidanceInterval()).withFrequencyGuidance(req.frequencyGuidance())
-                .withParallelWeight(req.guidanceParallel());
+        return plain.withGuidanceInterval(req.guidanceInterval()).withFrequencyGuidance(req.frequencyGuidance());
     }
 
     /** The input image fitted to the model: (1, C, S, S) in [-1, 1]. */

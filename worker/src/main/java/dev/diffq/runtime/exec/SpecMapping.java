@@ -101,7 +101,6 @@ public final class SpecMapping {
                         s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1))
                 .frequencyGuidance(new FrequencyGuidance(s.getGuidanceLowpassSigma(),
                         s.hasGuidanceHigh() ? s.getGuidanceHigh() : 1))
-                .guidanceParallel(s.hasGuidanceParallel() ? s.getGuidanceParallel() : 1)
                 .trajectoryGif(s.getTrajectoryGif());
         switch (s.getModeCase()) {
             case INPAINT -> b.mode(SampleMode.INPAINT).image(image).mask(mask)

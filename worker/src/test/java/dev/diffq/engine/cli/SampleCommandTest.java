@@ -93,8 +93,6 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass above 0"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "-1"));
         assertTrue(lastOutput[0].contains("--guidance-lowpass"), lastOutput[0]);
-        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-parallel", "11"));
-        assertTrue(lastOutput[0].contains("--guidance-parallel"), lastOutput[0]);
         assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));
     }
 
@@ -111,11 +109,6 @@ class SampleCommandTest {
         assertArrayEquals(Files.readAllBytes(split.resolve("grid.png")), Files.readAllBytes(again.resolve("grid.png")));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain.resolve("grid.png")),
                 Files.readAllBytes(split.resolve("grid.png"))), "the split changes the guided estimate");
-        Path projected = tmp.resolve("projected");
-        assertEquals(0, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", projected.toString(),
-                "--guidance-parallel", "0")).toArray(String[]::new)), lastOutput[0]);
-        assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain.resolve("grid.png")),
-                Files.readAllBytes(projected.resolve("grid.png"))), "the projection changes the guided estimate");
     }
 
     @Test

@@ -198,46 +198,6 @@ class GuidanceTest {
     }
 
     @Test
-    void projectedGuidanceKeepsTheGivenShareOfTheDirectionAlongTheConditionalX0() {
-        try (NDManager m = manager.newSubManager()) {
-            AnalyticDenoisers.Counting d = countingPointMass();
-            NDArray xt = noisy(m, 2);
-            long[] labels = {0, 1};
-            int t = 40;
-            float a = (float) Math.sqrt(SCHEDULE.alphaBar(t)), s = (float) Math.sqrt(1 - SCHEDULE.alphaBar(t));
-            NDArray cond = epsPerImage(m, xt, t, 0, 1);
-            NDArray uncond = epsPerImage(m, xt, t, 2, 2);
-            NDArray x0c = xt.sub(cond.mul(s)).div(a);
-            NDArray plain = uncond.add(cond.sub(uncond).mul(3f));
-            int[] pixels = {1, 2, 3};
-
-            NDArray orthogonal = guided(d, labels, 3.0).withParallelWeight(0).guidedEps(xt, t);
-            assertEquals(4, d.lastBatch, "both halves in one forward");
-            NDArray stepPlain = xt.sub(plain.mul(s)).div(a).sub(x0c);
-            NDArray stepOrthogonal = xt.sub(orthogonal.mul(s)).div(a).sub(x0c);
-            float[] alongPlain = stepPlain.mul(x0c).sum(pixels).div(x0c.square().sum(pixels)).toFloatArray();
-            float[] alongOrthogonal = stepOrthogonal.mul(x0c).sum(pixels).div(x0c.square().sum(pixels)).toFloatArray();
-            for (int i = 0; i < 2; i++) {
-                assertTrue(Math.abs(alongPlain[i]) > 0.05, "plain guidance moves x0 along x0_c: " + alongPlain[i]);
-                assertEquals(0, alongOrthogonal[i], 1e-4, "weight 0 keeps only the orthogonal part, image " + i);
-            }
-            NDArray removed = x0c.mul(m.create(alongPlain).reshape(2, 1, 1, 1));
-            assertTrue(stepOrthogonal.allClose(stepPlain.sub(removed), 1e-3, 1e-3, false),
-                    "the orthogonal part is plain guidance's");
-
-            NDArray half = guided(d, labels, 3.0).withParallelWeight(0.5).guidedEps(xt, t);
-            assertTrue(half.allClose(orthogonal.add(plain).mul(0.5f), 1e-4, 1e-4, false), "the share is linear");
-            NDArray one = guided(d, labels, 3.0).withParallelWeight(1).guidedEps(xt, t);
-            assertTrue(one.allClose(plain, 1e-5, 1e-5, false), "weight 1 is plain guidance");
-            NDArray conditional = guided(d, labels, 1.0).withParallelWeight(0).guidedEps(xt, t);
-            assertTrue(conditional.allClose(cond, 1e-5, 1e-5, false), "w = 1 is the conditional estimate");
-            assertEquals(2, d.lastBatch, "w = 1 needs only the conditional half");
-        }
-        assertThrows(IllegalArgumentException.class,
-                () -> guided(countingPointMass(), new long[] {0}, 3.0).withParallelWeight(Double.NaN));
-    }
-
-    @Test
     void theIntervalSetsTheLowPassWeightAndTheDetailKeepsItsOwn() {
         try (NDManager m = manager.newSubManager()) {
             AnalyticDenoisers.Counting d = countingPointMass();

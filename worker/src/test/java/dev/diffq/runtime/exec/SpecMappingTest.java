@@ -32,12 +32,6 @@ class SpecMappingTest {
     }
 
     @Test
-    void projectedGuidanceReachesTheRequestAndIsOffByDefault() {
-        assertEquals(0.25, map(SampleSpec.newBuilder().setGuidanceParallel(0.25f)).guidanceParallel());
-        assertEquals(1.0, map(SampleSpec.newBuilder()).guidanceParallel(), "plain guidance by default");
-    }
-
-    @Test
     void frequencyGuidanceReachesTheRequestAndIsOffByDefault() {
         assertEquals(new FrequencyGuidance(1.5, 1), map(SampleSpec.newBuilder().setGuidanceLowpassSigma(1.5f))
                 .frequencyGuidance());

@@ -139,7 +139,7 @@ class ScheduleAndRandomTest {
         var oldCheckpoint = c.toJson();
         oldCheckpoint.remove("adam_beta2");
         assertEquals(0.999, TrainConfig.fromJson(oldCheckpoint).adamBeta2(), 0, "configs from before the option");
-        assertEquals(1.0, c.timestepShift(), 0);
+        assertEquals(2.0, c.timestepShift(), 0, "the default shifts the draws towards high noise");
         assertEquals(2.5, TrainConfig.fromJson(c.toBuilder().timestepShift(2.5).build().toJson()).timestepShift(), 0);
         oldCheckpoint.remove("timestep_shift");
         assertEquals(1.0, TrainConfig.fromJson(oldCheckpoint).timestepShift(), 0, "configs from before the option");

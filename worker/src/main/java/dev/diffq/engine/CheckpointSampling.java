@@ -26,7 +26,40 @@ public final class CheckpointSampling {
 
     public static SampleResult run(LoadedModel model, SampleRequest request, Path outDir, ProgressListener progress,
             BooleanSupplier cancelled) {
-        return run(model.block(), model.trainConfig(), model.model().getNDManager(), request, outDir, progress, cancelled);
+        return run(model, null, request, outDir, progress, cancelled);
+    }
+
+    /**
+     * As {@link #run(LoadedModel, SampleRequest, Path, ProgressListener, BooleanSupplier)}, with {@code guide} (may be
+     * null) as the weaker model for the request's autoguidance weight. It must have been trained on the same noise
+     * schedule, image shape and classes; anything else fails here, naming the difference.
+     */
+    public static SampleResult run(LoadedModel model, LoadedModel guide, SampleRequest request, Path outDir,
+            ProgressListener progress, BooleanSupplier cancelled) {
+        if (guide != null) {
+            checkGuide(model.trainConfig(), guide.trainConfig(), guide.dir());
+        }
+        return run(model.block(), model.trainConfig(), guide, model.model().getNDManager(), request, outDir, progress,
+                cancelled);
+    }
+
+    /** Throws IllegalArgumentException unless a guide trained with {@code g} can guide a model trained with {@code m}. */
+    static void checkGuide(TrainConfig m, TrainConfig g, Path guideDir) {
+        String what = null;
+        if (!m.schedule().equals(g.schedule()) || m.timesteps() != g.timesteps()) {
+            what = "noise schedule " + g.schedule() + "/" + g.timesteps() + " (the model's is " + m.schedule() + "/"
+                    + m.timesteps() + ")";
+        } else if (m.model().inChannels() != g.model().inChannels() || m.model().imageSize() != g.model().imageSize()) {
+            what = "images " + g.model().inChannels() + "x" + g.model().imageSize() + "x" + g.model().imageSize()
+                    + " (the model's are " + m.model().inChannels() + "x" + m.model().imageSize() + "x"
+                    + m.model().imageSize() + ")";
+        } else if (m.model().numClasses() != g.model().numClasses()) {
+            what = g.model().numClasses() + " classes (the model has " + m.model().numClasses() + ")";
+        }
+        if (what != null) {
+            throw new IllegalArgumentException("guide checkpoint " + guideDir + " has " + what
+                    + "; a guide must be a weaker model of the same data, e.g. an earlier step of the same run");
+        }
     }
 
     /**
@@ -35,6 +68,11 @@ public final class CheckpointSampling {
      */
     public static SampleResult run(Block block, TrainConfig config, NDManager parent, SampleRequest request, Path outDir,
             ProgressListener progress, BooleanSupplier cancelled) {
+        return run(block, config, null, parent, request, outDir, progress, cancelled);
+    }
+
+    private static SampleResult run(Block block, TrainConfig config, LoadedModel guide, NDManager parent,
+            SampleRequest request, Path outDir, ProgressListener progress, BooleanSupplier cancelled) {
         UNetConfig cfg = config.model();
         // PyTorch starts every thread in grad mode. Sampling with it on would record an autograd graph through the
         // weights at every step, and since each step's output feeds the next, the graphs chain and nothing is freed
@@ -45,6 +83,9 @@ public final class CheckpointSampling {
             SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(block, manager),
                     NoiseSchedule.create(config.schedule(), config.timesteps()), Objective.parse(config.objective()),
                     cfg.nullClass(), cfg.inChannels(), cfg.imageSize());
+            if (guide != null) {
+                pipeline = pipeline.withGuide(new BlockDenoiser(guide.block(), manager), guide.objective());
+            }
             return pipeline.run(request, outDir, manager, progress, cancelled);
         } finally {
             JniUtils.setGradMode(gradMode);

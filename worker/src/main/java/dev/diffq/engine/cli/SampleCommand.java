@@ -38,6 +38,9 @@ public final class SampleCommand {
               --guidance-outside W (1: the weight at the steps outside the interval; 1 is the conditional estimate)
               --guidance-lowpass S (0 = off: guide only the low-pass, Gaussian S pixels, of the guidance direction;
                   the detail above it takes --guidance-high W, 1 = the conditional estimate's. 1-1.5 suits 28x28)
+              --guide-checkpoint DIR (autoguidance: also push every estimate away from this weaker model's, e.g.
+                  an early step-<n> of the same run; same schedule, image shape and classes)
+              --guide-weight W (2 with --guide-checkpoint; 1 = off)
             --checkpoint takes a training output folder, its checkpoints/ folder or one step-<n> folder.
             """;
 
@@ -89,21 +92,33 @@ public final class SampleCommand {
                 case HYBRID -> b.classA(args.integer("class-a", 0, 0, 100_000)).classB(args.integer("class-b", 0, 0, 100_000))
                         .blurSigma(args.number("blur-sigma", 1.5, 0.01, 100));
             }
+            Path guidePath = args.has("guide-checkpoint") ? args.path("guide-checkpoint") : null;
+            if (guidePath != null) {
+                b.guideWeight(args.number("guide-weight", 2, -100, 100));
+            } else if (args.has("guide-weight")) {
+                throw new Args.UsageException("--guide-weight needs --guide-checkpoint (the weaker model it guides away from)");
+            }
             boolean ema = !args.flag("raw-weights");
             String device = args.string("device", "cpu");
             if ((sampleMode == SampleMode.ANAGRAM || sampleMode == SampleMode.HYBRID) && !(args.has("class-a") && args.has("class-b"))) {
                 throw new Args.UsageException("--class-a and --class-b are required for " + mode);
             }
             args.finish();
-            try (LoadedModel model = Checkpoint.load(checkpoint, ema, DiffusionTrainer.resolveDevice(device))) {
+            try (LoadedModel model = Checkpoint.load(checkpoint, ema, DiffusionTrainer.resolveDevice(device));
+                 LoadedModel guide = guidePath == null ? null
+                         : Checkpoint.load(guidePath, true, DiffusionTrainer.resolveDevice(device))) {
                 SampleRequest req = b.build();
                 if (sampleMode == SampleMode.GENERATE && req.classes().isEmpty() && model.numClasses() > 0) {
                     req = req.toBuilder().classes(allClasses(model.numClasses())).build();
                 }
                 out.printf("sampling %d image(s) from %s (step %d, %s weights) with %s%n", req.count(), model.dir(),
                         model.step(), ema ? "EMA" : "raw", req.sampler());
+                if (guide != null) {
+                    out.printf("autoguidance: weight %s against %s (step %d, EMA weights)%n", req.guideWeight(),
+                            guide.dir(), guide.step());
+                }
                 ProgressBar bar = new ProgressBar(out, "sampling");
-                SampleResult result = CheckpointSampling.run(model, req, outDir, (step, total) -> bar.update(step, total, ""),
+                SampleResult result = CheckpointSampling.run(model, guide, req, outDir, (step, total) -> bar.update(step, total, ""),
                         () -> false);
                 bar.done();
                 out.printf("wrote %d image(s) and %s in %.1f s (%.2f images/s)%n", result.images().size(), result.grid(),

@@ -24,6 +24,8 @@ import java.util.List;
  *   <li>multi-view combinations: visual anagrams (Geng et al. 2024: class a upright and class b on the
  *       image rotated 180 degrees, noise estimates averaged after rotating back) and hybrid images
  *       (low-pass of class a's estimate plus high-pass of class b's);</li>
+ *   <li>optionally {@link Autoguidance}: each view's estimate is pushed away from a weaker guide model's estimate
+ *       of the same input and class (one more batched forward, of the guide);</li>
  *   <li>x0 = (x_t - sqrt(1 - ab) eps) / sqrt(ab), clipped or thresholded; when that changes x0, eps is
  *       recomputed from it so the sampler's two inputs stay consistent.</li>
  * </ol>
@@ -49,12 +51,13 @@ public final class GuidedEstimator implements Estimator {
     private final double blurSigma;
     private final GuidanceInterval interval;
     private final FrequencyGuidance frequencies;
+    private final Autoguidance autoguidance;
     private long forwardCalls;
 
     private GuidedEstimator(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                             double guidance, X0Processing x0Processing, Combination combination,
                             List<View> views, double blurSigma, GuidanceInterval interval,
-                            FrequencyGuidance frequencies) {
+                            FrequencyGuidance frequencies, Autoguidance autoguidance) {
         if (!Double.isFinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number, got " + guidance);
         }
@@ -69,18 +72,25 @@ public final class GuidedEstimator implements Estimator {
         this.blurSigma = blurSigma;
         this.interval = interval;
         this.frequencies = frequencies;
+        this.autoguidance = autoguidance;
     }
 
     /** The same estimator with guidance applied only at the noise levels of {@code interval}. */
     public GuidedEstimator withGuidanceInterval(GuidanceInterval interval) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval, frequencies);
+                views, blurSigma, interval, frequencies, autoguidance);
     }
 
     /** The same estimator with its guidance split by spatial frequency ({@code null} = plain guidance). */
     public GuidedEstimator withFrequencyGuidance(FrequencyGuidance frequencies) {
         return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
-                views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies);
+                views, blurSigma, interval, frequencies == null ? FrequencyGuidance.OFF : frequencies, autoguidance);
+    }
+
+    /** The same estimator guided away from a weaker model too ({@code null} or weight 1 = off). */
+    public GuidedEstimator withAutoguidance(Autoguidance autoguidance) {
+        return new GuidedEstimator(denoiser, schedule, objective, (int) nullClass, guidance, x0Processing, combination,
+                views, blurSigma, interval, frequencies, autoguidance != null && autoguidance.active() ? autoguidance : null);
     }
 
     /** The guidance weight at step t: w inside the interval, the interval's outside weight (by default 1, the
@@ -103,7 +113,7 @@ public final class GuidedEstimator implements Estimator {
                                      long[] labels, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.SINGLE, List.of(new View(false, labels == null ? null : labels.clone())), 0,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, null);
     }
 
     /** Visual anagram of a batch of n images: upright reads as classA, rotated 180 degrees as classB. */
@@ -111,7 +121,7 @@ public final class GuidedEstimator implements Estimator {
                                           int n, int classA, int classB, double guidance, X0Processing x0Processing) {
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.ANAGRAM, List.of(new View(false, fill(n, classA)), new View(true, fill(n, classB))), 0,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, null);
     }
 
     /** Hybrid image of a batch of n images: classA in the low frequencies, classB in the high. */
@@ -123,7 +133,7 @@ public final class GuidedEstimator implements Estimator {
         }
         return new GuidedEstimator(denoiser, schedule, objective, nullClass, guidance, x0Processing,
                 Combination.HYBRID, List.of(new View(false, fill(n, classA)), new View(false, fill(n, classB))), blurSigma,
-                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF);
+                GuidanceInterval.ALWAYS, FrequencyGuidance.OFF, null);
     }
 
     private static long[] fill(int n, long value) {
@@ -132,7 +142,8 @@ public final class GuidedEstimator implements Estimator {
         return a;
     }
 
-    /** How many times the denoiser has been called (one per step, whatever the guidance and views). */
+    /** How many times a model has been called: one per step whatever the guidance and views, two with autoguidance
+     * (the guide is a second model, so a second forward). */
     public long forwardCalls() {
         return forwardCalls;
     }
@@ -183,12 +194,7 @@ public final class GuidedEstimator implements Estimator {
         }
         NDArray labelArray = m.create(allLabels);
         NDArray tArray = m.create(fill(inputs.size() * n, t));
-        forwardCalls++;
-        NDArray out = denoiser.predict(x, tArray, labelArray);
-        if (!out.getShape().equals(x.getShape())) {
-            throw new IllegalStateException("denoiser returned shape " + out.getShape() + " for input " + x.getShape());
-        }
-        NDArray epsAll = objective.toEps(schedule, x, out, tArray);
+        NDArray epsAll = epsOf(denoiser, objective, x, tArray, labelArray);
         NDList parts = inputs.size() == 1 ? new NDList(epsAll) : epsAll.split(inputs.size());
 
         NDArray[] perView = new NDArray[views.size()];
@@ -213,12 +219,54 @@ public final class GuidedEstimator implements Estimator {
             }
             perView[i] = r == 1 ? rotate180(e) : e;
         }
+        if (autoguidance != null) {
+            autoguide(xt, t, perView, parts, condSlot, uncondSlot, rotatedInput);
+        }
         return switch (combination) {
             case SINGLE -> perView[0];
             case ANAGRAM -> perView[0].add(perView[1]).mul(0.5f);
             // low(a) + high(b) = b + low(a - b): one blur, linear.
             case HYBRID -> perView[1].add(GaussianBlur.lowPass(perView[0].sub(perView[1]), blurSigma));
         };
+    }
+
+    /** One model call, its output checked and converted to eps. */
+    private NDArray epsOf(Denoiser model, Objective meaning, NDArray x, NDArray tArray, NDArray labelArray) {
+        forwardCalls++;
+        NDArray out = model.predict(x, tArray, labelArray);
+        if (!out.getShape().equals(x.getShape())) {
+            throw new IllegalStateException("denoiser returned shape " + out.getShape() + " for input " + x.getShape());
+        }
+        return meaning.toEps(schedule, x, out, tArray);
+    }
+
+    /**
+     * Adds (weight - 1) (main - guide) to each view's estimate, where main is the view's own conditional (or, when
+     * it has none, unconditional) estimate and guide is the guide model's, with the same labels, in one batched call.
+     */
+    private void autoguide(NDArray xt, int t, NDArray[] perView, NDList parts, int[] condSlot, int[] uncondSlot,
+                           NDArray[] rotatedInput) {
+        int n = (int) xt.getShape().get(0);
+        List<NDArray> inputs = new ArrayList<>();
+        long[] guideLabels = new long[views.size() * n];
+        for (int i = 0; i < views.size(); i++) {
+            View v = views.get(i);
+            inputs.add(input(xt, v.rotated() ? 1 : 0, rotatedInput));
+            long[] l = condSlot[i] >= 0 ? v.labels() : fill(n, nullClass);
+            System.arraycopy(l, 0, guideLabels, i * n, n);
+        }
+        NDManager m = xt.getManager();
+        NDArray x = inputs.size() == 1 ? inputs.get(0) : NDArrays.concat(new NDList(inputs));
+        NDArray guideEps = epsOf(autoguidance.guide(), autoguidance.objective(), x, m.create(fill(inputs.size() * n, t)),
+                m.create(guideLabels));
+        NDList guides = inputs.size() == 1 ? new NDList(guideEps) : guideEps.split(inputs.size());
+        float k = (float) (autoguidance.weight() - 1);
+        for (int i = 0; i < views.size(); i++) {
+            boolean rotated = views.get(i).rotated();
+            NDArray main = parts.get(condSlot[i] >= 0 ? condSlot[i] : uncondSlot[rotated ? 1 : 0]);
+            NDArray push = main.sub(guides.get(i)).mul(k);
+            perView[i] = perView[i].add(rotated ? rotate180(push) : push);
+        }
     }
 
     private static NDArray input(NDArray xt, int rotation, NDArray[] cache) {

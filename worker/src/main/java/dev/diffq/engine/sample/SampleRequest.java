@@ -25,6 +25,7 @@ import java.util.List;
  * @param resample         INPAINT RePaint resampling count (1 = none)
  * @param strength         IMG2IMG: 0 = return the input, 1 = start from (nearly) pure noise
  * @param blurSigma        HYBRID low-pass Gaussian sigma, in pixels
+ * @param guideWeight      {@link Autoguidance} weight against the pipeline's guide model: 1 = off (no guide needed)
  */
 public record SampleRequest(
         SampleMode mode,
@@ -51,7 +52,8 @@ public record SampleRequest(
         int classB,
         double blurSigma,
         GuidanceInterval guidanceInterval,
-        FrequencyGuidance frequencyGuidance) {
+        FrequencyGuidance frequencyGuidance,
+        double guideWeight) {
 
     public SampleRequest {
         classes = classes == null ? List.of() : List.copyOf(classes);
@@ -71,7 +73,7 @@ public record SampleRequest(
         b.clipX0 = clipX0; b.dynamicThreshold = dynamicThreshold; b.trajectoryGif = trajectoryGif;
         b.image = image; b.mask = mask; b.jumpLength = jumpLength; b.resample = resample;
         b.strength = strength; b.classA = classA; b.classB = classB; b.blurSigma = blurSigma;
-        b.guidanceInterval = guidanceInterval; b.frequencyGuidance = frequencyGuidance;
+        b.guidanceInterval = guidanceInterval; b.frequencyGuidance = frequencyGuidance; b.guideWeight = guideWeight;
         return b;
     }
 
@@ -120,6 +122,7 @@ public record SampleRequest(
         require(steps >= 0 && steps <= trainSteps, "steps must be in [1, " + trainSteps + "] (or 0 for the default), got " + steps);
         require(eta >= 0 && Double.isFinite(eta), "eta must be >= 0, got " + eta);
         require(Double.isFinite(guidance), "guidance must be a finite number, got " + guidance);
+        require(Double.isFinite(guideWeight), "guideWeight must be a finite number (1 = off), got " + guideWeight);
         require(perClass >= 1, "perClass must be >= 1, got " + perClass);
         require(batchSize >= 1, "batchSize must be >= 1, got " + batchSize);
         require(dynamicThreshold >= 0 && dynamicThreshold < 1, "dynamicThreshold must be in (0, 1), or 0 for off; got " + dynamicThreshold);
@@ -170,7 +173,8 @@ public record SampleRequest(
         }
     }
 
-    /** Defaults: generate, DDIM with its default steps, eta 0, trailing spacing, w = 1, clip x0, batch 64. */
+    /** Defaults: generate, DDIM with its default steps, eta 0, trailing spacing, w = 1, no autoguidance, clip x0,
+     * batch 64. */
     public static final class Builder {
         private SampleMode mode = SampleMode.GENERATE;
         private SamplerKind sampler = SamplerKind.DDIM;
@@ -197,6 +201,7 @@ public record SampleRequest(
         private double blurSigma = 1.5;
         private GuidanceInterval guidanceInterval = GuidanceInterval.ALWAYS;
         private FrequencyGuidance frequencyGuidance = FrequencyGuidance.OFF;
+        private double guideWeight = 1.0;
 
         public Builder mode(SampleMode v) { mode = v; return this; }
         public Builder sampler(SamplerKind v) { sampler = v; return this; }
@@ -223,11 +228,13 @@ public record SampleRequest(
         public Builder blurSigma(double v) { blurSigma = v; return this; }
         public Builder guidanceInterval(GuidanceInterval v) { guidanceInterval = v; return this; }
         public Builder frequencyGuidance(FrequencyGuidance v) { frequencyGuidance = v; return this; }
+        public Builder guideWeight(double v) { guideWeight = v; return this; }
 
         public SampleRequest build() {
             return new SampleRequest(mode, sampler, steps, eta, spacing, guidance, classes, perClass, seed,
                     firstImageIndex, imageCount, batchSize, clipX0, dynamicThreshold, trajectoryGif, image, mask,
-                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval, frequencyGuidance);
+                    jumpLength, resample, strength, classA, classB, blurSigma, guidanceInterval, frequencyGuidance,
+                    guideWeight);
         }
     }
 }

@@ -22,7 +22,8 @@ import java.util.function.BooleanSupplier;
  * {@code a-b} for anagrams and hybrids; n = global image index), {@code grid.png}, and on request {@code trajectory.gif}.
  *
  * <p>The model is only a {@link Denoiser} plus what its output means ({@link Objective}), its schedule,
- * its null class (= number of classes; 0 for unconditional) and its image shape.
+ * its null class (= number of classes; 0 for unconditional) and its image shape; for {@link Autoguidance}, a second
+ * (weaker) model of the same kind, given with {@link #withGuide}.
  */
 public final class SamplingPipeline {
 
@@ -36,9 +37,16 @@ public final class SamplingPipeline {
     private final int nullClass;
     private final int channels;
     private final int imageSize;
+    private final Denoiser guide;
+    private final Objective guideObjective;
 
     public SamplingPipeline(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
                             int channels, int imageSize) {
+        this(denoiser, schedule, objective, nullClass, channels, imageSize, null, null);
+    }
+
+    private SamplingPipeline(Denoiser denoiser, NoiseSchedule schedule, Objective objective, int nullClass,
+                             int channels, int imageSize, Denoiser guide, Objective guideObjective) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
@@ -51,12 +59,30 @@ public final class SamplingPipeline {
         this.nullClass = nullClass;
         this.channels = channels;
         this.imageSize = imageSize;
+        this.guide = guide;
+        this.guideObjective = guideObjective;
+    }
+
+    /**
+     * This pipeline with a guide model for requests with a guide weight other than 1: it must use this pipeline's
+     * noise schedule, image shape and classes (the caller checks; see {@link Autoguidance}).
+     */
+    public SamplingPipeline withGuide(Denoiser guide, Objective guideObjective) {
+        if (guide == null || guideObjective == null) {
+            throw new IllegalArgumentException("a guide model needs its denoiser and objective");
+        }
+        return new SamplingPipeline(denoiser, schedule, objective, nullClass, channels, imageSize, guide, guideObjective);
     }
 
     public SampleResult run(SampleRequest req, Path outDir, NDManager manager, ProgressListener progress,
                             BooleanSupplier cancelled) {
         long started = System.currentTimeMillis();
         req.validate(schedule.timesteps(), nullClass);
+        if (req.guideWeight() != 1 && guide == null) {
+            throw new IllegalArgumentException("guideWeight " + req.guideWeight()
+                    + " needs a guide model (a weaker checkpoint of the same data, e.g. an early step of the same run); "
+                    + "give one or set guideWeight to 1");
+        }
         ProgressListener prog = progress == null ? ProgressListener.NONE : progress;
         BooleanSupplier cancel = cancelled == null ? () -> false : cancelled;
         int count = req.count();
@@ -174,7 +200,10 @@ public final class SamplingPipeline {
                 yield GuidedEstimator.of(denoiser, schedule, objective, nullClass, labels, req.guidance(), x0);
             }
         };
-        return plain.withGuidanceInterval(req.guidanceInterval()).withFrequencyGuidance(req.frequencyGuidance());
+        GuidedEstimator guided = plain.withGuidanceInterval(req.guidanceInterval())
+                .withFrequencyGuidance(req.frequencyGuidance());
+        return req.guideWeight() == 1 ? guided
+                : guided.withAutoguidance(new Autoguidance(guide, guideObjective, req.guideWeight()));
     }
 
     /** The input image fitted to the model: (1, C, S, S) in [-1, 1]. */

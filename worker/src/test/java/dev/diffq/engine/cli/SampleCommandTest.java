@@ -32,10 +32,15 @@ class SampleCommandTest {
 
     @BeforeAll
     static void trainTinyModel() throws Exception {
+        run = train("run", 2, 3, 20);
+    }
+
+    /** A tiny 2-class model trained for {@code steps} on 8x8 halves (class 0 bright on top, class 1 below). */
+    private static Path train(String dir, long steps, long seed, int timesteps) throws Exception {
         UNetConfig tiny = new UNetConfig(8, 1, 8, new int[] {1, 2}, 1, new int[] {}, 2, 0f);
-        TrainConfig cfg = TrainConfig.builder(tiny, "synthetic").steps(2).batchSize(4).learningRate(1e-2).warmupSteps(1)
-                .timesteps(20).schedule("linear").checkpointEverySteps(0).checkpointEveryMinutes(0).logEverySteps(1)
-                .device("cpu").seed(3).build();
+        TrainConfig cfg = TrainConfig.builder(tiny, "synthetic").steps(steps).batchSize(4).learningRate(1e-2).warmupSteps(1)
+                .timesteps(timesteps).schedule("linear").checkpointEverySteps(0).checkpointEveryMinutes(0).logEverySteps(1)
+                .device("cpu").seed(seed).build();
         byte[] px = new byte[8 * 64];
         int[] labels = new int[8];
         for (int i = 0; i < 8; i++) {
@@ -45,9 +50,10 @@ class SampleCommandTest {
             }
         }
         var ds = new dev.diffq.engine.data.InMemoryImageDataset("synthetic", px, labels, List.of("a", "b"), 1, 8);
-        run = tmp.resolve("run");
-        TrainResult r = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("none"))).train(cfg, ds, run, TrainListener.NONE);
-        assertEquals(2, r.step());
+        Path out = tmp.resolve(dir);
+        TrainResult r = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("none"))).train(cfg, ds, out, TrainListener.NONE);
+        assertEquals(steps, r.step());
+        return out;
     }
 
     private static final String[] lastOutput = new String[1];
@@ -109,6 +115,30 @@ class SampleCommandTest {
         assertArrayEquals(Files.readAllBytes(split.resolve("grid.png")), Files.readAllBytes(again.resolve("grid.png")));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain.resolve("grid.png")),
                 Files.readAllBytes(split.resolve("grid.png"))), "the split changes the guided estimate");
+    }
+
+    @Test
+    void aGuideCheckpointChangesTheImagesRepeatablyAndAnIncompatibleOneIsRefused() throws Exception {
+        Path guide = train("guide", 1, 9, 20);
+        Path plain = tmp.resolve("ag-plain"), guided = tmp.resolve("ag"), again = tmp.resolve("ag-again");
+        String[] common = {"--checkpoint", run.toString(), "--classes", "0-1", "--per-class", "2", "--steps", "4", "--seed", "5"};
+        assertEquals(0, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", plain.toString()))
+                .toArray(String[]::new)), lastOutput[0]);
+        for (Path out : List.of(guided, again)) {
+            assertEquals(0, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", out.toString(),
+                    "--guide-checkpoint", guide.toString())).toArray(String[]::new)), lastOutput[0]);
+        }
+        assertTrue(lastOutput[0].contains("autoguidance: weight 2.0 against"), lastOutput[0]);
+        assertArrayEquals(Files.readAllBytes(guided.resolve("grid.png")), Files.readAllBytes(again.resolve("grid.png")));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain.resolve("grid.png")),
+                Files.readAllBytes(guided.resolve("grid.png"))), "the guide changes the estimate");
+
+        Path otherSchedule = train("guide-30", 1, 9, 30);
+        assertEquals(2, sample("sample", Stream.concat(Stream.of(common), Stream.of("--out", tmp.resolve("y").toString(),
+                "--guide-checkpoint", otherSchedule.toString())).toArray(String[]::new)));
+        assertTrue(lastOutput[0].contains("has noise schedule linear/30 (the model's is linear/20)"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guide-weight", "2"));
+        assertTrue(lastOutput[0].contains("--guide-weight needs --guide-checkpoint"), lastOutput[0]);
     }
 
     @Test

@@ -66,6 +66,9 @@ public final class SpecDefaults {
     /** Frequency-split guidance: off; when on, the detail above the low-pass takes the conditional estimate's. */
     public static final float GUIDANCE_LOWPASS_SIGMA = 0f;
     public static final float GUIDANCE_HIGH = 1f;
+    /** Autoguidance: off (no guide checkpoint); with one, weight 2. */
+    public static final int GUIDE_CHECKPOINT_STEP = 0;
+    public static final float GUIDE_WEIGHT = 2f;
     public static final int PER_CLASS = 8;
     public static final boolean USE_EMA = true;
     public static final boolean CLIP_X0 = true;
@@ -180,6 +183,8 @@ public final class SpecDefaults {
         if (!b.hasGuidanceOutside()) b.setGuidanceOutside(GUIDANCE_OUTSIDE);
         if (!b.hasGuidanceLowpassSigma()) b.setGuidanceLowpassSigma(GUIDANCE_LOWPASS_SIGMA);
         if (!b.hasGuidanceHigh()) b.setGuidanceHigh(GUIDANCE_HIGH);
+        if (!b.hasGuideCheckpointStep()) b.setGuideCheckpointStep(GUIDE_CHECKPOINT_STEP);
+        if (!b.hasGuideWeight()) b.setGuideWeight(b.getGuideCheckpointStep() > 0 ? GUIDE_WEIGHT : 1f);
         switch (sample.getModeCase()) {
             case MODE_NOT_SET -> b.setGenerate(GenerateMode.getDefaultInstance());
             case INPAINT -> {

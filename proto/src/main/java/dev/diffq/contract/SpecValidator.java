@@ -288,6 +288,7 @@ public final class SpecValidator {
             if (s.hasDynamicThreshold()) floatRange("sample.dynamic_threshold", s.getDynamicThreshold(), 0, true, 1, false);
             if (s.hasShardSize()) intRange("sample.shard_size", s.getShardSize(), 1, limits.maxShardSize());
             guidanceInterval(s);
+            autoguidance(s);
 
             switch (s.getModeCase()) {
                 case GENERATE -> { }
@@ -325,6 +326,24 @@ public final class SpecValidator {
                             + "frequencies): without it every frequency takes sample.guidance");
                 } else {
                     floatRange("sample.guidance_high", s.getGuidanceHigh(), 0, true, MAX_GUIDANCE, true);
+                }
+            }
+        }
+
+        void autoguidance(SampleSpec s) {
+            boolean guided = s.getGuideCheckpointStep() > 0;
+            if (s.hasGuideCheckpointStep() && s.getGuideCheckpointStep() != 0
+                    && intRange("sample.guide_checkpoint_step", s.getGuideCheckpointStep(), 1, limits.maxSteps())
+                    && s.hasCheckpointStep() && s.getGuideCheckpointStep() >= s.getCheckpointStep()) {
+                add("sample.guide_checkpoint_step", "must be an earlier step than sample.checkpoint_step ("
+                        + s.getCheckpointStep() + "): the guide is the weaker model");
+            }
+            if (s.hasGuideWeight()) {
+                if (!guided && s.getGuideWeight() != 1) {
+                    add("sample.guide_weight", "needs sample.guide_checkpoint_step (the weaker checkpoint of the same "
+                            + "training job to guide away from)");
+                } else {
+                    floatRange("sample.guide_weight", s.getGuideWeight(), 0, true, MAX_GUIDANCE, true);
                 }
             }
         }

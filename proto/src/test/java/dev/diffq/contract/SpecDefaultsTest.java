@@ -208,6 +208,10 @@ class SpecDefaultsTest {
         assertFalse(s.getTrajectoryGif());
         assertEquals(64, s.getShardSize());
         assertFalse(s.hasCheckpointStep(), "latest checkpoint unless asked");
+        assertEquals(0, s.getGuideCheckpointStep(), "no autoguidance unless asked");
+        assertEquals(1f, s.getGuideWeight());
+        assertEquals(2f, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"guide_checkpoint_step\":1000}}").getSample()
+                .getGuideWeight(), "a guide gets weight 2");
         assertEquals(List.of(), s.getClassesList());
     }
 

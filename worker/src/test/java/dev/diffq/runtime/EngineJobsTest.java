@@ -2,6 +2,7 @@ package dev.diffq.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -105,6 +106,25 @@ class EngineJobsTest {
             BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(one));
             assertEquals(8, img.getWidth());
         }
+
+        // autoguidance against the same job's step-3 checkpoint: other images
+        JobSpec guided = SpecDefaults.normalize(sample.toBuilder().setSample(sample.getSample().toBuilder()
+                .clearGuideWeight().setGuideCheckpointStep(3)).build()); // cleared: normalizing set it to 1 (no guide)
+        assertEquals(2f, guided.getSample().getGuideWeight(), "a guide gets weight 2 by default");
+        h.publish(Topics.SAMPLE, RuntimeHarness.request("draw-3", guided));
+        List<JobEvent> guidedEvents = h.awaitEvents("draw-3", RuntimeHarness.hasFinal(), WAIT);
+        assertEquals(KindCase.SUCCEEDED, guidedEvents.get(guidedEvents.size() - 1).getKindCase(), describe(guidedEvents));
+        String first = "samples/sample_c0_0.png";
+        assertFalse(java.util.Arrays.equals(h.store.get(ObjectKeys.jobPrefix("draw-1") + first).orElseThrow(),
+                h.store.get(ObjectKeys.jobPrefix("draw-3") + first).orElseThrow()), "the guide changes the images");
+
+        // a guide step the training job never saved fails the job with a reason
+        h.publish(Topics.SAMPLE, RuntimeHarness.request("draw-4", SpecDefaults.normalize(sample.toBuilder()
+                .setSample(sample.getSample().toBuilder().setGuideCheckpointStep(5)).build())));
+        List<JobEvent> missing = h.awaitEvents("draw-4", RuntimeHarness.hasFinal(), WAIT);
+        JobEvent end = missing.get(missing.size() - 1);
+        assertEquals(KindCase.FAILED, end.getKindCase(), describe(missing));
+        assertTrue(end.getFailed().getReason().contains("5"), end.getFailed().getReason());
     }
 
     private static String describe(List<JobEvent> events) {

@@ -91,6 +91,8 @@ final class Commands {
             new Opt("guidance-outside", "W", "guidance weight outside --guidance-interval (default 1: the conditional estimate)"),
             new Opt("guidance-lowpass", "S", "guide only the Gaussian low-pass (S pixels) of the guidance direction (default 0: off)"),
             new Opt("guidance-high", "W", "guidance weight above --guidance-lowpass (default 1: the conditional estimate's detail)"),
+            new Opt("guide-step", "N", "autoguidance: also guide away from the training job's weaker checkpoint at step N (default 0: off)"),
+            new Opt("guide-weight", "W", "autoguidance weight with --guide-step (default 2; 1 = off)"),
             new Opt("gif", null, "also write a GIF of the denoising trajectory"),
             new Opt("shard-size", "N", "images per shard spread over the workers (default 64)"));
 

@@ -154,6 +154,8 @@ final class SpecArgs {
         a.floatValue("guidance-outside").ifPresent(s::setGuidanceOutside);
         a.floatValue("guidance-lowpass").ifPresent(s::setGuidanceLowpassSigma);
         a.floatValue("guidance-high").ifPresent(s::setGuidanceHigh);
+        a.intValue("guide-step").ifPresent(s::setGuideCheckpointStep);
+        a.floatValue("guide-weight").ifPresent(s::setGuideWeight);
         if (a.flag("gif")) s.setTrajectoryGif(true);
         a.intValue("shard-size").ifPresent(s::setShardSize);
         Optional<String> classes = a.value("classes");

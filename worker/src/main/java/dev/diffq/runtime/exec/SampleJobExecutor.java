@@ -20,8 +20,8 @@ import dev.diffq.runtime.job.JobExecutor;
 import dev.diffq.runtime.storage.LocalCheckpoint;
 
 /**
- * Runs one shard of a sampling job: loads the training job's checkpoint (cached, loaded models kept in a small
- * LRU), samples the shard's images and uploads them under {@code samples/}. The coordinator composes the job's
+ * Runs one shard of a sampling job: loads the training job's checkpoint (and, for autoguidance, its earlier
+ * guide checkpoint; cached, loaded models kept in a small LRU), samples the shard's images and uploads them under {@code samples/}. The coordinator composes the job's
  * grid and result.json once every shard has succeeded.
  */
 public final class SampleJobExecutor implements JobExecutor {
@@ -30,7 +30,8 @@ public final class SampleJobExecutor implements JobExecutor {
     private final LoadedModels models;
 
     public SampleJobExecutor(int cachedModels) {
-        this.models = new LoadedModels(cachedModels);
+        // at least 2: an autoguided shard holds its model and its guide at once, and loading one must not close the other
+        this.models = new LoadedModels(Math.max(2, cachedModels));
     }
 
     @Override
@@ -53,11 +54,17 @@ public final class SampleJobExecutor implements JobExecutor {
         SampleRequest sample = SpecMapping.sample(spec, Seeds.of(ctx), range, image, mask, BATCH);
         LoadedModel model = models.get(checkpoint.dir(), spec.getUseEma(),
                 () -> Checkpoint.load(checkpoint.dir(), spec.getUseEma(), DiffusionTrainer.resolveDevice(ctx.device())));
+        LoadedModel guide = null;
+        if (spec.getGuideCheckpointStep() > 0) {
+            LocalCheckpoint g = ctx.checkpointOf(spec.getCheckpointJob(), OptionalLong.of(spec.getGuideCheckpointStep()));
+            guide = models.get(g.dir(), true,
+                    () -> Checkpoint.load(g.dir(), true, DiffusionTrainer.resolveDevice(ctx.device())));
+        }
         Path out = ctx.workDir().resolve("samples");
         long started = System.nanoTime();
         SampleResult result;
         try {
-            result = CheckpointSampling.run(model, sample, out, (step, total) -> {
+            result = CheckpointSampling.run(model, guide, sample, out, (step, total) -> {
                 double secs = (System.nanoTime() - started) / 1e9;
                 double frac = total > 0 ? (double) step / total : 0;
                 double ips = secs > 0 ? frac * range.size() / secs : 0;
@@ -83,6 +90,9 @@ public final class SampleJobExecutor implements JobExecutor {
         summary.put("images", result.images().size());
         summary.put("first_image", range.first());
         summary.put("checkpoint_step", model.step());
+        if (guide != null) {
+            summary.put("guide_checkpoint_step", guide.step());
+        }
         summary.put("model_evaluations", result.modelEvaluations());
         summary.put("seconds", result.elapsedMillis() / 1000.0);
         return ExecutionResult.completed(summary);

@@ -101,6 +101,7 @@ public final class SpecMapping {
                         s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1))
                 .frequencyGuidance(new FrequencyGuidance(s.getGuidanceLowpassSigma(),
                         s.hasGuidanceHigh() ? s.getGuidanceHigh() : 1))
+                .guideWeight(s.getGuideCheckpointStep() > 0 ? s.getGuideWeight() : 1)
                 .trajectoryGif(s.getTrajectoryGif());
         switch (s.getModeCase()) {
             case INPAINT -> b.mode(SampleMode.INPAINT).image(image).mask(mask)

@@ -41,4 +41,12 @@ class SpecMappingTest {
         assertEquals(FrequencyGuidance.OFF, none);
         assertEquals(false, none.active());
     }
+
+    @Test
+    void theGuideWeightReachesTheRequestOnlyWithAGuideStep() {
+        assertEquals(2.5, map(SampleSpec.newBuilder().setGuideCheckpointStep(1000).setGuideWeight(2.5f)).guideWeight());
+        // a weight without a guide step cannot reach the engine (which would fail the job for want of a guide)
+        assertEquals(1, map(SampleSpec.newBuilder().setGuideWeight(2.5f)).guideWeight());
+        assertEquals(1, map(SampleSpec.newBuilder()).guideWeight());
+    }
 }

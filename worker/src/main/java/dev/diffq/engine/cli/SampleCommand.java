@@ -104,9 +104,10 @@ public final class SampleCommand {
                 throw new Args.UsageException("--class-a and --class-b are required for " + mode);
             }
             args.finish();
-            try (LoadedModel model = Checkpoint.load(checkpoint, ema, DiffusionTrainer.resolveDevice(device));
+            var dev = DiffusionTrainer.resolveDevice(device);
+            try (LoadedModel model = Checkpoint.load(checkpoint, ema, dev);
                  LoadedModel guide = guidePath == null ? null
-                         : Checkpoint.load(guidePath, true, DiffusionTrainer.resolveDevice(device))) {
+                         : Checkpoint.load(guidePath, true, dev)) {
                 SampleRequest req = b.build();
                 if (sampleMode == SampleMode.GENERATE && req.classes().isEmpty() && model.numClasses() > 0) {
                     req = req.toBuilder().classes(allClasses(model.numClasses())).build();

@@ -45,9 +45,7 @@ class AutoguidanceTest {
     static NDArray guideEps(NDManager m, NDArray xt, int t, int... labels) {
         NDArray[] parts = new NDArray[labels.length];
         for (int i = 0; i < labels.length; i++) {
-            double ab = SCHEDULE.alphaBar(t);
-            NDArray target = m.create(GUIDE_TARGETS[labels[i]], IMAGE).expandDims(0);
-            parts[i] = xt.get(i + ":" + (i + 1)).sub(target.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
+            parts[i] = GuidanceTest.epsFor(m, xt.get(i + ":" + (i + 1)), t, GUIDE_TARGETS, labels[i]);
         }
         return NDArrayStack.stack(m, parts);
     }

@@ -44,8 +44,13 @@ class GuidanceTest {
 
     /** eps of the point-mass denoiser for one label, computed directly (the reference). */
     static NDArray epsFor(NDManager m, NDArray xt, int t, int label) {
+        return epsFor(m, xt, t, TARGETS, label);
+    }
+
+    /** The same for a point-mass model with other per-class images. */
+    static NDArray epsFor(NDManager m, NDArray xt, int t, float[][] targets, int label) {
         double ab = SCHEDULE.alphaBar(t);
-        NDArray target = m.create(TARGETS[label], IMAGE).expandDims(0);
+        NDArray target = m.create(targets[label], IMAGE).expandDims(0);
         return xt.sub(target.mul((float) Math.sqrt(ab))).div((float) Math.sqrt(1 - ab));
     }
 

@@ -117,6 +117,10 @@ class EngineJobsTest {
         String first = "samples/sample_c0_0.png";
         assertFalse(java.util.Arrays.equals(h.store.get(ObjectKeys.jobPrefix("draw-1") + first).orElseThrow(),
                 h.store.get(ObjectKeys.jobPrefix("draw-3") + first).orElseThrow()), "the guide changes the images");
+        JsonNode guidedResult = ObjectStore.JSON.readTree(h.store.get(
+                guidedEvents.get(guidedEvents.size() - 1).getSucceeded().getResult()).orElseThrow()).get("summary");
+        assertEquals(3, guidedResult.get("guide_checkpoint_step").asLong(), "the result names the guide: " + guidedResult);
+        assertEquals(6, guidedResult.get("checkpoint_step").asLong(), guidedResult.toString());
 
         // a guide step the training job never saved fails the job with a reason
         h.publish(Topics.SAMPLE, RuntimeHarness.request("draw-4", SpecDefaults.normalize(sample.toBuilder()

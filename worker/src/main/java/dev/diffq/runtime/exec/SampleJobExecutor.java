@@ -20,9 +20,9 @@ import dev.diffq.runtime.job.JobExecutor;
 import dev.diffq.runtime.storage.LocalCheckpoint;
 
 /**
- * Runs one shard of a sampling job: loads the training job's checkpoint (and, for autoguidance, its earlier
- * guide checkpoint; cached, loaded models kept in a small LRU), samples the shard's images and uploads them under {@code samples/}. The coordinator composes the job's
- * grid and result.json once every shard has succeeded.
+ * Runs one shard of a sampling job: loads the training job's checkpoint (and, for autoguidance, its earlier guide
+ * checkpoint; loaded models are kept in a small LRU), samples the shard's images and uploads them under
+ * {@code samples/}. The coordinator composes the job's grid and result.json once every shard has succeeded.
  */
 public final class SampleJobExecutor implements JobExecutor {
     static final int BATCH = 64;
@@ -52,13 +52,13 @@ public final class SampleJobExecutor implements JobExecutor {
         }
         var range = SpecMapping.shard(spec, request.getShardIndex(), Math.max(1, request.getShardCount()));
         SampleRequest sample = SpecMapping.sample(spec, Seeds.of(ctx), range, image, mask, BATCH);
+        var device = DiffusionTrainer.resolveDevice(ctx.device());
         LoadedModel model = models.get(checkpoint.dir(), spec.getUseEma(),
-                () -> Checkpoint.load(checkpoint.dir(), spec.getUseEma(), DiffusionTrainer.resolveDevice(ctx.device())));
+                () -> Checkpoint.load(checkpoint.dir(), spec.getUseEma(), device));
         LoadedModel guide = null;
         if (spec.getGuideCheckpointStep() > 0) {
             LocalCheckpoint g = ctx.checkpointOf(spec.getCheckpointJob(), OptionalLong.of(spec.getGuideCheckpointStep()));
-            guide = models.get(g.dir(), true,
-                    () -> Checkpoint.load(g.dir(), true, DiffusionTrainer.resolveDevice(ctx.device())));
+            guide = models.get(g.dir(), true, () -> Checkpoint.load(g.dir(), true, device));
         }
         Path out = ctx.workDir().resolve("samples");
         long started = System.nanoTime();

@@ -1,19 +1,33 @@
 package dev.diffq.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 
-/** 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation. */
+/**
+ * 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation.
+ *
+ * <p>In training, a layer with fewer than {@link #MIN_TRAINED_OUT} output channels runs as one with that many, the
+ * extra filters constant zeros, and keeps its own channels of the result. libtorch 2.7.1's CPU convolution returns a
+ * wrong gradient for its input when a layer has few output channels: measured on an AVX-512 machine (2026-12-04),
+ * 1, 4 and 8 output channels gave a wrong input gradient at every call and a NaN at some, 16 and more a right one;
+ * the weight gradient was right throughout. The UNet's output conv has one (MNIST) or three (RGB) output channels,
+ * so every gradient above it was wrong. ConvGradientTest checks the input gradient of every width the presets use.
+ */
 final class Conv extends Layer {
+    /** Output channels a training convolution runs with at least; see the class comment. */
+    static final int MIN_TRAINED_OUT = 16;
+
     final int in;
     final int out;
     final int kernel;
     final int stride;
     private final Shape strideShape;
     private final Shape padShape;
+    private final NDIndex keepOwnChannels;
     private static final Shape DILATION = new Shape(1, 1);
     private final Parameter weight;
     private final Parameter bias;
@@ -25,6 +39,7 @@ final class Conv extends Layer {
         this.stride = stride;
         this.strideShape = new Shape(stride, stride);
         this.padShape = new Shape(kernel / 2, kernel / 2);
+        this.keepOwnChannels = new NDIndex(":, 0:" + out);
         float bound = (float) (1.0 / Math.sqrt((double) in * kernel * kernel));
         Initializer init = zeroInit ? Initializer.ZEROS : uniform(bound);
         weight = param("weight", Parameter.Type.WEIGHT, new Shape(out, in, kernel, kernel), init);
@@ -34,6 +49,16 @@ final class Conv extends Layer {
     NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = ps.getValue(bias, x.getDevice(), training);
+        if (training && out < MIN_TRAINED_OUT) {
+            int extra = MIN_TRAINED_OUT - out;
+            NDArray wide = w.concat(x.getManager().zeros(new Shape(extra, in, kernel, kernel), w.getDataType(), w.getDevice()), 0);
+            NDArray wideBias = b.concat(x.getManager().zeros(new Shape(extra), b.getDataType(), b.getDevice()), 0);
+            return convolve(x, wide, wideBias).get(keepOwnChannels);
+        }
+        return convolve(x, w, b);
+    }
+
+    private NDArray convolve(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().convolution(x, w, b, strideShape, padShape, DILATION, 1).singletonOrThrow();
     }
 

@@ -12,10 +12,12 @@ import ai.djl.training.initializer.Initializer;
  *
  * <p>In training, a layer with fewer than {@link #MIN_TRAINED_OUT} output channels runs as one with that many, the
  * extra filters constant zeros, and keeps its own channels of the result. libtorch 2.7.1's CPU convolution returns a
- * wrong gradient for its input when a layer has few output channels: measured on an AVX-512 machine (2026-12-04),
- * 1, 4 and 8 output channels gave a wrong input gradient at every call and a NaN at some, 16 and more a right one;
- * the weight gradient was right throughout. The UNet's output conv has one (MNIST) or three (RGB) output channels,
- * so every gradient above it was wrong. ConvGradientTest checks the input gradient of every width the presets use.
+ * wrong gradient for its input when a layer has fewer output channels than the CPU's vector holds floats (oneDNN's
+ * backward-data kernel): measured 2026-12-04 on an AVX-512 machine, 1, 4 and 8 output channels gave a wrong input
+ * gradient at every call and a NaN at some, 16 and more a right one; with {@code ONEDNN_MAX_CPU_ISA=AVX2} 1 and 4
+ * were wrong, 8 right; with {@code SSE41} all right. The weight gradient was right throughout. The UNet's output conv
+ * has one (MNIST) or three (RGB) output channels, so every gradient above it was wrong on AVX2 and AVX-512 machines.
+ * ConvGradientTest checks the input gradient of every width the presets use.
  */
 final class Conv extends Layer {
     /** Output channels a training convolution runs with at least; see the class comment. */

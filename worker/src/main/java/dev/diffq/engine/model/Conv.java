@@ -1,6 +1,7 @@
 package dev.diffq.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -17,7 +18,7 @@ import ai.djl.training.initializer.Initializer;
  * gradient at every call and a NaN at some, 16 and more a right one; with {@code ONEDNN_MAX_CPU_ISA=AVX2} 1 and 4
  * were wrong, 8 right; with {@code SSE41} all right. The weight gradient was right throughout. The UNet's output conv
  * has one (MNIST) or three (RGB) output channels, so every gradient above it was wrong on AVX2 and AVX-512 machines.
- * ConvGradientTest checks the input gradient of every width the presets use.
+ * ConvGradientTest checks the input gradient of the presets' output convs and of the other kinds of layer.
  */
 final class Conv extends Layer {
     /** Output channels a training convolution runs with at least; see the class comment. */
@@ -53,8 +54,9 @@ final class Conv extends Layer {
         NDArray b = ps.getValue(bias, x.getDevice(), training);
         if (training && out < MIN_TRAINED_OUT) {
             int extra = MIN_TRAINED_OUT - out;
-            NDArray wide = w.concat(x.getManager().zeros(new Shape(extra, in, kernel, kernel), w.getDataType(), w.getDevice()), 0);
-            NDArray wideBias = b.concat(x.getManager().zeros(new Shape(extra), b.getDataType(), b.getDevice()), 0);
+            NDManager scope = x.getManager();
+            NDArray wide = w.concat(scope.zeros(new Shape(extra, in, kernel, kernel), w.getDataType(), w.getDevice()), 0);
+            NDArray wideBias = b.concat(scope.zeros(new Shape(extra), b.getDataType(), b.getDevice()), 0);
             return convolve(x, wide, wideBias).get(keepOwnChannels);
         }
         return convolve(x, w, b);

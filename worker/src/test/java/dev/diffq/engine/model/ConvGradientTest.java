@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The gradient a training convolution passes to its input, checked exactly: L(x) = sum(conv(x) * r) is affine in x,
  * so for any direction d, {@code <dL/dx, d> = sum((conv(d) - conv(0)) * r)}. libtorch 2.7.1 on CPU gets this wrong for
- * layers with few output channels (see {@link Conv}); the rows are the widths the presets use, the output convs first.
+ * layers with few output channels (see {@link Conv}); the rows are the presets' output convs, then the other kinds
+ * of layer.
  */
 class ConvGradientTest {
 

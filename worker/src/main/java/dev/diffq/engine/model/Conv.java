@@ -11,10 +11,8 @@ import ai.djl.training.initializer.Initializer;
 /**
  * 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation.
  *
- * <p>A layer with fewer than {@link #MIN_TRAINED_OUT} output channels runs as one with that many, the extra filters
- * constant zeros, and keeps its own channels of the result: in training for the reason below, and in inference too,
- * since the same kernel's forward is suspected of the random NaN that UNetTest's zero-initialised model showed in two
- * full test runs on that machine (not proven; the check costs 1.2% of mnist-small's work). libtorch 2.7.1's CPU convolution returns a
+ * <p>In training, a layer with fewer than {@link #MIN_TRAINED_OUT} output channels runs as one with that many, the
+ * extra filters constant zeros, and keeps its own channels of the result. libtorch 2.7.1's CPU convolution returns a
  * wrong gradient for its input when a layer has fewer output channels than the CPU's vector holds floats (oneDNN's
  * backward-data kernel): measured 2026-12-04 on an AVX-512 machine, 1, 4 and 8 output channels gave a wrong input
  * gradient at every call and a NaN at some, 16 and more a right one; with {@code ONEDNN_MAX_CPU_ISA=AVX2} 1 and 4
@@ -23,7 +21,7 @@ import ai.djl.training.initializer.Initializer;
  * ConvGradientTest checks the input gradient of the presets' output convs and of the other kinds of layer.
  */
 final class Conv extends Layer {
-    /** Output channels a convolution runs with at least; see the class comment. */
+    /** Output channels a training convolution runs with at least; see the class comment. */
     static final int MIN_TRAINED_OUT = 16;
 
     final int in;
@@ -54,7 +52,7 @@ final class Conv extends Layer {
     NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = ps.getValue(bias, x.getDevice(), training);
-        if (out < MIN_TRAINED_OUT) {
+        if (training && out < MIN_TRAINED_OUT) {
             int extra = MIN_TRAINED_OUT - out;
             NDManager scope = x.getManager();
             NDArray wide = w.concat(scope.zeros(new Shape(extra, in, kernel, kernel), w.getDataType(), w.getDevice()), 0);

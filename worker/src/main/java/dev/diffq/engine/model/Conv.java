@@ -11,19 +11,23 @@ import ai.djl.training.initializer.Initializer;
 /**
  * 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation.
  *
- * <p>In training, a layer with fewer than {@link #MIN_TRAINED_OUT} output channels runs as one with that many, the
- * extra filters constant zeros (placed first), and keeps its own channels of the result. libtorch 2.7.1's CPU
- * convolution returns a wrong gradient for its input when a layer has fewer output channels than the CPU's vector
- * holds floats (oneDNN's backward-data kernel): measured 2026-12-04 on an AVX-512 machine, 1, 4 and 8 output channels
- * gave a wrong input gradient at every call and a NaN at some, 16 and more a right one; with {@code
- * ONEDNN_MAX_CPU_ISA=AVX2} 1 and 4 were wrong, 8 right; with {@code SSE41} all right. The weight gradient was right
- * throughout. The UNet's output conv has one (MNIST) or three (RGB) output channels, so every gradient above it was
- * wrong on AVX2 and AVX-512 machines. ConvGradientTest checks the input gradient of the presets' output convs and of
- * the other kinds of layer.
+ * <p>Channel counts are padded with zeros where libtorch 2.7.1's CPU convolution (oneDNN) computes wrong results.
+ * Measured 2026-12-04 on an AVX-512 machine against a float64 reference (which does not use oneDNN), every pair of
+ * 1..96 channels, kernels 1 and 3:
+ * <ul>
+ *   <li>the forward result is wrong, NaN at some calls, when the input channels are above {@link #CHANNEL_BLOCK}
+ *       and not a multiple of it (20, 24, 40, 72 in; below 16 is right);
+ *   <li>the gradient passed to the input is wrong, at some calls or all, whenever the output channels are not a
+ *       multiple of it (1, 3, 8, 24 out). The UNet's output conv has 1 or 3, so every gradient above it was wrong.
+ * </ul>
+ * So such a layer runs with zero input channels and (in training) zero filters added in front, and keeps the last
+ * channels of the result; parameters, checkpoints and results are unchanged. The presets' layers other than the
+ * output conv (in training) need no padding: their channel counts are multiples of 32, or 1 and 3 in. ConvTest
+ * checks results and gradients against float64.
  */
 final class Conv extends Layer {
-    /** Output channels a training convolution runs with at least; see the class comment. */
-    static final int MIN_TRAINED_OUT = 16;
+    /** The channel multiple the convolution is right at (the floats in an AVX-512 vector); see the class comment. */
+    static final int CHANNEL_BLOCK = 16;
 
     final int in;
     final int out;
@@ -31,6 +35,10 @@ final class Conv extends Layer {
     final int stride;
     private final Shape strideShape;
     private final Shape padShape;
+    /** Zero input channels added in front, in training and inference. */
+    private final int extraIn;
+    /** Zero filters added in front in training. */
+    private final int extraOut;
     private final NDIndex keepOwnChannels;
     private static final Shape DILATION = new Shape(1, 1);
     private final Parameter weight;
@@ -43,27 +51,44 @@ final class Conv extends Layer {
         this.stride = stride;
         this.strideShape = new Shape(stride, stride);
         this.padShape = new Shape(kernel / 2, kernel / 2);
-        this.keepOwnChannels = new NDIndex(":, " + Math.max(0, MIN_TRAINED_OUT - out) + ":"); // after the zero filters
+        this.extraIn = in > CHANNEL_BLOCK ? padding(in, 2 * CHANNEL_BLOCK) : 0;
+        this.extraOut = padding(out, CHANNEL_BLOCK);
+        this.keepOwnChannels = new NDIndex(":, " + extraOut + ":");
         float bound = (float) (1.0 / Math.sqrt((double) in * kernel * kernel));
         Initializer init = zeroInit ? Initializer.ZEROS : uniform(bound);
         weight = param("weight", Parameter.Type.WEIGHT, new Shape(out, in, kernel, kernel), init);
         bias = param("bias", Parameter.Type.BIAS, new Shape(out), zeroInit ? Initializer.ZEROS : uniform(bound));
     }
 
+    /** Channels to add to reach a multiple of {@code multiple}. */
+    private static int padding(int channels, int multiple) {
+        return (multiple - channels % multiple) % multiple;
+    }
+
     NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = ps.getValue(bias, x.getDevice(), training);
-        if (training && out < MIN_TRAINED_OUT) {
-            int extra = MIN_TRAINED_OUT - out;
-            // zeros first: an op's result belongs to its first operand's manager, and one owned by the parameter's
-            // (the model's) manager would stay, with its autograd node, for as long as the model: a leak per step
-            NDManager scope = x.getManager();
-            NDArray wide = scope.zeros(new Shape(extra, in, kernel, kernel), w.getDataType(), w.getDevice())
-                    .concat(w, 0);
-            NDArray wideBias = scope.zeros(new Shape(extra), b.getDataType(), b.getDevice()).concat(b, 0);
-            return convolve(x, wide, wideBias).get(keepOwnChannels);
+        int addOut = training ? extraOut : 0;
+        if (extraIn == 0 && addOut == 0) {
+            return convolve(x, w, b);
         }
-        return convolve(x, w, b);
+        // Zeros first: an op's result belongs to its first operand's manager, and one owned by the parameter's (the
+        // model's) manager would stay, with its autograd node, for as long as the model: a leak per call.
+        NDManager scope = x.getManager();
+        if (extraIn > 0) {
+            Shape xs = x.getShape();
+            x = scope.zeros(new Shape(xs.get(0), extraIn, xs.get(2), xs.get(3)), x.getDataType(), x.getDevice())
+                    .concat(x, 1);
+            w = scope.zeros(new Shape(out, extraIn, kernel, kernel), w.getDataType(), w.getDevice()).concat(w, 1);
+        }
+        if (addOut == 0) {
+            return convolve(x, w, b);
+        }
+        Shape ws = w.getShape();
+        NDArray wide = scope.zeros(new Shape(addOut, ws.get(1), kernel, kernel), w.getDataType(), w.getDevice())
+                .concat(w, 0);
+        NDArray wideBias = scope.zeros(new Shape(addOut), b.getDataType(), b.getDevice()).concat(b, 0);
+        return convolve(x, wide, wideBias).get(keepOwnChannels);
     }
 
     private NDArray convolve(NDArray x, NDArray w, NDArray b) {

@@ -26,16 +26,15 @@ import org.slf4j.LoggerFactory;
  * backward passes: about a tenth of a training step. Autograd records the ops the TorchScript
  * interpreter runs, so gradients flow as with the composed form.
  *
- * <p>Off unless {@code -Ddiffq.fusedOps=true}: on an AVX-512 machine (2026-12-04) a fresh 8x8 test UNet
- * (UNetTest's tiny config) gave NaN from its inference forward pass in 51 and 111 of 200 tries (two runs) with these
- * modules and in 0 of 200 with the composed ops, while the modules alone matched the composed ops on plain inputs
- * (FusedOpsTest). Until the inputs that trip them are known, correctness comes first. When a module
- * cannot be loaded (another engine, a corrupt resource) {@link #available} returns empty and the callers use the
- * composed DJL ops.
+ * <p>On unless {@code -Ddiffq.fusedOps=false}. They were off for a while: a fresh 8x8 test UNet gave NaN from its
+ * inference forward pass in 51 and 111 of 200 tries with them (0 of 200 without). The NaN came from a wrong oneDNN
+ * convolution with 24 input channels, not from these modules (see {@link Conv}); with Conv's padding it was 0 of 400
+ * with them. When a module cannot be loaded (another engine, a corrupt resource) {@link #available} returns empty and
+ * the callers use the composed DJL ops.
  */
 final class FusedOps {
     private static final Logger LOG = LoggerFactory.getLogger(FusedOps.class);
-    static final boolean ENABLED = "true".equalsIgnoreCase(System.getProperty("diffq.fusedOps"));
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("diffq.fusedOps"));
     private static final Map<Device, Optional<FusedOps>> BY_DEVICE = new ConcurrentHashMap<>();
 
     private final PtSymbolBlock groupNormSilu;

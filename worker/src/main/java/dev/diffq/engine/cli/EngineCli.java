@@ -24,6 +24,7 @@ public final class EngineCli {
               train-classifier  train the MNIST classifier used by evaluate
               evaluate          class accuracy and Frechet distance of labelled MNIST samples
               mnist-digit       write one MNIST digit (and a mask) as PNG, to try inpainting and img2img on
+              check-conv        is the float32 convolution right on this machine? (against float64)
             """;
 
     public static void main(String[] args) {
@@ -46,6 +47,7 @@ public final class EngineCli {
             case "train-classifier" -> TrainClassifierCommand.run(rest, out);
             case "evaluate" -> EvaluateCommand.run(rest, out);
             case "mnist-digit" -> rest.length == 1 && rest[0].equals("--help") ? help(out, DigitCommand.USAGE) : DigitCommand.run(rest, out);
+            case "check-conv" -> ConvCheckCommand.run(rest, out);
             case "bench" -> {
                 EngineBench.main(rest);
                 yield 0;

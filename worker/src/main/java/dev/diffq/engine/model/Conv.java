@@ -12,18 +12,19 @@ import ai.djl.training.initializer.Initializer;
  * 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation.
  *
  * <p>Channel counts are padded with zeros where libtorch 2.7.1's CPU convolution (oneDNN) computes wrong results.
- * Measured 2026-12-04 on an AVX-512 machine against a float64 reference (which does not use oneDNN), every pair of
- * 1..96 channels, kernels 1 and 3:
+ * Measured 2026-12-04 on an AVX-512 machine against float64 (which libtorch computes without oneDNN), every pair of
+ * 1..96 channels, kernels 1 and 3, strides 1 and 2 (docs/BENCHMARKS.md section 18):
  * <ul>
- *   <li>the forward result is wrong, NaN at some calls, when the input channels are above {@link #CHANNEL_BLOCK}
- *       and not a multiple of it (20, 24, 40, 72 in; below 16 is right);
- *   <li>the gradient passed to the input is wrong, at some calls or all, whenever the output channels are not a
- *       multiple of it (1, 3, 8, 24 out). The UNet's output conv has 1 or 3, so every gradient above it was wrong.
+ *   <li>the forward result is wrong, NaN at some calls, when the input channels are above 16 and not a multiple of 16
+ *       (20, 24, 40, 72 in);
+ *   <li>the gradient passed to the input is wrong whenever the output channels are not a multiple of 16 (1, 3, 8, 24
+ *       out; the UNet's output conv has 1 or 3), and for a stride-2 layer with 40, 48, 80, 112 or 144 input channels.
  * </ul>
- * So such a layer runs with zero input channels and (in training) zero filters added in front, and keeps the last
- * channels of the result; parameters, checkpoints and results are unchanged. The presets' layers other than the
- * output conv (in training) need no padding: their channel counts are multiples of 32, or 1 and 3 in. ConvTest
- * checks results and gradients against float64.
+ * So a layer with more than 16 input channels that are not a multiple of 32 runs with zero input channels added in
+ * front, and in training a layer whose output channels are not a multiple of 16 with zero filters added in front; it
+ * keeps its own output channels. Parameters, checkpoints and results are unchanged. The presets' layers have multiples
+ * of 32 channels (or 1 and 3 in), so only their output conv is padded, in training. ConvTest checks results and
+ * gradients against float64; {@code bin/diffq engine check-conv} ({@link ConvCheck}) checks a new machine kind.
  */
 final class Conv extends Layer {
     /** The channel multiple the convolution is right at (the floats in an AVX-512 vector); see the class comment. */
@@ -51,6 +52,7 @@ final class Conv extends Layer {
         this.stride = stride;
         this.strideShape = new Shape(stride, stride);
         this.padShape = new Shape(kernel / 2, kernel / 2);
+        // to a multiple of 32, not 16: a stride-2 layer's input gradient was wrong at 48, 80, 112, 144 in
         this.extraIn = in > CHANNEL_BLOCK ? padding(in, 2 * CHANNEL_BLOCK) : 0;
         this.extraOut = padding(out, CHANNEL_BLOCK);
         this.keepOwnChannels = new NDIndex(":, " + extraOut + ":");

@@ -2,7 +2,6 @@ package dev.diffq.engine.cli;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.diffq.engine.model.ConvCheck;
 import dev.diffq.engine.train.DiffusionTrainer;
 import java.io.PrintStream;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -41,7 +41,7 @@ public final class ConvCheckCommand {
         int[][] layers;
         int size;
         int batch;
-        long seed;
+        int seed;
         boolean json;
         Device device;
         try {
@@ -54,7 +54,7 @@ public final class ConvCheckCommand {
             layers = layers(args.string("layers", "3:1,3:2,1:1"));
             size = args.integer("size", 8, 1, 512);
             batch = args.integer("batch", 2, 1, 1024);
-            seed = args.longValue("seed", 0);
+            seed = args.integer("seed", 0, 0, Integer.MAX_VALUE);
             json = args.flag("json");
             String d = args.string("device", "cpu");
             args.finish();
@@ -77,8 +77,7 @@ public final class ConvCheckCommand {
             o.put("raw_wrong_input_gradient", names(report.rows(), ConvCheck.Row::rawInputGradient));
             o.put("conv_wrong_layers", names(report.rows(), ConvCheck.Row::convWrong));
             try {
-                out.println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                        .writeValueAsString(o));
+                out.println(new ObjectMapper().writeValueAsString(o));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -96,7 +95,7 @@ public final class ConvCheckCommand {
         return report.convWrong() == 0 ? 0 : 1;
     }
 
-    private static List<String> names(List<ConvCheck.Row> rows, java.util.function.Predicate<ConvCheck.Row> which) {
+    private static List<String> names(List<ConvCheck.Row> rows, Predicate<ConvCheck.Row> which) {
         return rows.stream().filter(which)
                 .map(r -> r.in() + "x" + r.out() + "x" + r.kernel() + ":" + r.stride()).collect(Collectors.toList());
     }

@@ -93,7 +93,8 @@ final class Conv extends Layer {
         return convolve(x, wide, wideBias).get(keepOwnChannels);
     }
 
-    private NDArray convolve(NDArray x, NDArray w, NDArray b) {
+    /** This layer's convolution of x with the given weight and bias, as is (ConvCheck's reference uses it too). */
+    NDArray convolve(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().convolution(x, w, b, strideShape, padShape, DILATION, 1).singletonOrThrow();
     }
 

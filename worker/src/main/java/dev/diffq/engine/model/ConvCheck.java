@@ -46,9 +46,9 @@ public final class ConvCheck {
     private ConvCheck() {}
 
     /** Every in x out pair of {@code channels}, for each kernel/stride pair, on size x size inputs of {@code batch}. */
-    public static Report run(int[] channels, int[][] kernelStrides, int size, int batch, Device device, long seed) {
+    public static Report run(int[] channels, int[][] kernelStrides, int size, int batch, Device device, int seed) {
         List<Row> rows = new ArrayList<>();
-        Engine.getInstance().setRandomSeed((int) seed);
+        Engine.getInstance().setRandomSeed(seed);
         for (int[] ks : kernelStrides) {
             for (int in : channels) {
                 for (int out : channels) {
@@ -77,7 +77,7 @@ public final class ConvCheck {
             w64.setRequiresGradient(true);
             NDArray y64;
             try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
-                y64 = convolve(x64, w64, b.toType(DataType.FLOAT64, false), kernel, stride);
+                y64 = conv.convolve(x64, w64, b.toType(DataType.FLOAT64, false));
                 c.backward(y64.mul(r.toType(DataType.FLOAT64, false)).sum());
             }
             // copies: a new GradientCollector zeroes every gradient there is
@@ -88,7 +88,7 @@ public final class ConvCheck {
             xr.setRequiresGradient(true);
             NDArray raw;
             try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
-                raw = convolve(xr, w.stopGradient(), b.stopGradient(), kernel, stride); // leaves w's gradient alone
+                raw = conv.convolve(xr, w.stopGradient(), b.stopGradient()); // leaves w's gradient alone
                 c.backward(raw.mul(r).sum());
             }
             boolean rawForward = wrong(y64, raw);
@@ -106,11 +106,6 @@ public final class ConvCheck {
             return new Row(in, out, kernel, stride, rawForward, rawInput, forward,
                     wrong(inputGrad64, xc.getGradient()), wrong(weightGrad64, w.getGradient()));
         }
-    }
-
-    private static NDArray convolve(NDArray x, NDArray w, NDArray b, int kernel, int stride) {
-        return x.getNDArrayInternal().convolution(x, w, b, new Shape(stride, stride),
-                new Shape(kernel / 2, kernel / 2), new Shape(1, 1), 1).singletonOrThrow();
     }
 
     /** True when {@code actual} is not within tolerance of {@code expected} (NaN counts as wrong). */

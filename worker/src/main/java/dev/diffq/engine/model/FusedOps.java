@@ -26,11 +26,8 @@ import org.slf4j.LoggerFactory;
  * backward passes: about a tenth of a training step. Autograd records the ops the TorchScript
  * interpreter runs, so gradients flow as with the composed form.
  *
- * <p>On unless {@code -Ddiffq.fusedOps=false}. They were off for a while: a fresh 8x8 test UNet gave NaN from its
- * inference forward pass in 51 and 111 of 200 tries with them (0 of 200 without). The NaN came from a wrong oneDNN
- * convolution with 24 input channels, not from these modules (see {@link Conv}); with Conv's padding it was 0 of 400
- * with them. When a module cannot be loaded (another engine, a corrupt resource) {@link #available} returns empty and
- * the callers use the composed DJL ops.
+ * <p>When a module cannot be loaded (another engine, a corrupt resource) {@link #available}
+ * returns empty and the callers use the composed DJL ops; {@code -Ddiffq.fusedOps=false} forces that.
  */
 final class FusedOps {
     private static final Logger LOG = LoggerFactory.getLogger(FusedOps.class);
@@ -47,14 +44,9 @@ final class FusedOps {
         this.silu = silu;
     }
 
-    /** The fused ops for the device of {@code like} when enabled, loaded once per device and kept for the JVM's life. */
+    /** The fused ops for the device of {@code like}, loaded once per device and kept for the JVM's life. */
     static Optional<FusedOps> available(NDArray like) {
-        return ENABLED ? loaded(like) : Optional.empty();
-    }
-
-    /** The modules for the device of {@code like} whether or not they are enabled (FusedOpsTest compares them). */
-    static Optional<FusedOps> loaded(NDArray like) {
-        if (!(like instanceof PtNDArray)) {
+        if (!ENABLED || !(like instanceof PtNDArray)) {
             return Optional.empty();
         }
         return BY_DEVICE.computeIfAbsent(like.getDevice(), FusedOps::load);

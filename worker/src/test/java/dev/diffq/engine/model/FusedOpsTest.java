@@ -17,7 +17,7 @@ class FusedOpsTest {
     void fusedOpsLoadAndMatchComposedOpsForwardAndBackward() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray probe = manager.zeros(new Shape(1));
-            FusedOps fused = FusedOps.loaded(probe)
+            FusedOps fused = FusedOps.available(probe)
                     .orElseThrow(() -> new AssertionError("fused ops did not load (see the log)"));
             NDArray x = manager.randomNormal(new Shape(3, 16, 5, 6));
             NDArray gamma = manager.randomNormal(new Shape(16, 1, 1));

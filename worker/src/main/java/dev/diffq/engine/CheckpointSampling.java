@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.diffq.engine.model.ForwardBudget;
 import dev.diffq.engine.model.UNetConfig;
 import dev.diffq.engine.schedule.NoiseSchedule;
 import dev.diffq.engine.schedule.Objective;
@@ -80,11 +81,12 @@ public final class CheckpointSampling {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager manager = parent.newSubManager()) {
-            SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(block, manager),
+            int perPass = ForwardBudget.imagesPerPass(cfg, manager.getDevice());
+            SamplingPipeline pipeline = new SamplingPipeline(new BlockDenoiser(block, manager, perPass),
                     NoiseSchedule.create(config.schedule(), config.timesteps()), Objective.parse(config.objective()),
                     cfg.nullClass(), cfg.inChannels(), cfg.imageSize());
             if (guide != null) {
-                pipeline = pipeline.withGuide(new BlockDenoiser(guide.block(), manager), guide.objective());
+                pipeline = pipeline.withGuide(new BlockDenoiser(guide.block(), manager, perPass), guide.objective());
             }
             return pipeline.run(request, outDir, manager, progress, cancelled);
         } finally {

@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -15,6 +16,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.diffq.engine.model.ForwardBudget;
 import dev.diffq.engine.model.UNet;
 import dev.diffq.engine.model.UNetConfig;
 import java.io.IOException;
@@ -50,17 +52,18 @@ public final class EngineBench {
             int threads,
             long peakRssMb,
             double cpuMsPerTrainStep,
-            double cpuMsForward) {
+            double cpuMsForward,
+            int imagesPerPass) {
 
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"preset\":\"%s\",\"params\":%d,\"batch\":%d,\"train_img_s\":%.2f,\"sample_img_s\":%.2f,"
                             + "\"ms_per_train_step\":%.1f,\"forward_ms\":%.1f,\"achieved_gflops_train\":%.2f,"
                             + "\"achieved_gflops_forward\":%.2f,\"matmul_gflops\":%.2f,\"threads\":%d,\"peak_rss_mb\":%d,"
-                            + "\"cpu_ms_per_train_step\":%.1f,\"cpu_ms_forward\":%.1f}",
+                            + "\"cpu_ms_per_train_step\":%.1f,\"cpu_ms_forward\":%.1f,\"images_per_pass\":%d}",
                     preset, params, batch, trainImgPerSec, sampleImgPerSec, msPerTrainStep, forwardMs,
                     achievedGflopsTrain, achievedGflopsForward, matmulGflops, threads, peakRssMb,
-                    cpuMsPerTrainStep, cpuMsForward);
+                    cpuMsPerTrainStep, cpuMsForward, ForwardBudget.pieceSize(batch, imagesPerPass));
         }
 
         @Override
@@ -91,6 +94,8 @@ public final class EngineBench {
         UNet net = new UNet(cfg);
         double gflopForwardPerImage = 2.0 * net.macsPerImage() / 1e9;
         Shape imageShape = new Shape(batch, cfg.inChannels(), cfg.imageSize(), cfg.imageSize());
+        // as the trainer and the sampler run it: in pieces of at most this many images
+        int perPass = ForwardBudget.imagesPerPass(cfg, device);
 
         double matmulGflops = matmulGflops(device);
         double msPerStep;
@@ -105,23 +110,23 @@ public final class EngineBench {
             try (Trainer trainer = model.newTrainer(training)) {
                 trainer.initialize(net.inputShapes(batch));
                 for (int i = 0; i < WARMUP; i++) {
-                    trainStep(trainer, cfg, imageShape);
+                    trainStep(trainer, cfg, imageShape, perPass);
                 }
                 long cpuStart = processCpuNanos();
                 long start = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
-                    trainStep(trainer, cfg, imageShape);
+                    trainStep(trainer, cfg, imageShape, perPass);
                 }
                 msPerStep = (System.nanoTime() - start) / 1e6 / iters;
                 cpuMsPerStep = (processCpuNanos() - cpuStart) / 1e6 / iters;
 
                 for (int i = 0; i < WARMUP; i++) {
-                    forward(trainer, cfg, imageShape);
+                    forward(trainer, cfg, imageShape, perPass);
                 }
                 cpuStart = processCpuNanos();
                 start = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
-                    forward(trainer, cfg, imageShape);
+                    forward(trainer, cfg, imageShape, perPass);
                 }
                 forwardMs = (System.nanoTime() - start) / 1e6 / iters;
                 cpuMsForward = (processCpuNanos() - cpuStart) / 1e6 / iters;
@@ -131,30 +136,51 @@ public final class EngineBench {
         double sampleImgPerSec = batch * 1000.0 / forwardMs;
         return new BenchResult(preset, net.parameterCount(), batch, trainImgPerSec, sampleImgPerSec, msPerStep,
                 forwardMs, trainImgPerSec * 3 * gflopForwardPerImage, sampleImgPerSec * gflopForwardPerImage,
-                matmulGflops, JniUtils.getNumThreads(), peakRssMb(), cpuMsPerStep, cpuMsForward);
+                matmulGflops, JniUtils.getNumThreads(), peakRssMb(), cpuMsPerStep, cpuMsForward, perPass);
     }
 
-    /** One DDPM step on random data: x_t, t, labels, noise; loss = mean((eps_pred - noise)^2). */
-    private static void trainStep(Trainer trainer, UNetConfig cfg, Shape imageShape) {
+    /** One DDPM step on random data: x_t, t, labels, noise; loss = mean((eps_pred - noise)^2), in pieces of at most
+     * {@code perPass} images as the trainer runs it. */
+    private static void trainStep(Trainer trainer, UNetConfig cfg, Shape imageShape, int perPass) {
         try (NDManager step = trainer.getManager().newSubManager()) {
+            long n = imageShape.get(0);
             NDList inputs = randomInputs(step, cfg, imageShape);
             NDArray noise = step.randomNormal(imageShape);
-            NDArray loss;
+            NDArray loss = null;
+            int size = ForwardBudget.pieceSize(n, perPass);
             try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDArray predicted = trainer.forward(inputs).singletonOrThrow();
-                loss = predicted.sub(noise).square().mean();
-                collector.backward(loss);
+                for (long start = 0; start < n; start += size) {
+                    NDIndex range = new NDIndex("{}:{}", start, Math.min(n, start + size));
+                    NDArray predicted = trainer.forward(piece(inputs, range)).singletonOrThrow();
+                    loss = predicted.sub(noise.get(range)).square().sum().div((float) imageShape.size());
+                    collector.backward(loss);
+                }
             }
             trainer.step();
             loss.getFloat(); // waits for the device
         }
     }
 
-    private static void forward(Trainer trainer, UNetConfig cfg, Shape imageShape) {
+    private static void forward(Trainer trainer, UNetConfig cfg, Shape imageShape, int perPass) {
         try (NDManager step = trainer.getManager().newSubManager()) {
-            NDArray out = trainer.evaluate(randomInputs(step, cfg, imageShape)).singletonOrThrow();
+            long n = imageShape.get(0);
+            NDList inputs = randomInputs(step, cfg, imageShape);
+            NDArray out = null;
+            int size = ForwardBudget.pieceSize(n, perPass);
+            for (long start = 0; start < n; start += size) {
+                out = trainer.evaluate(piece(inputs, new NDIndex("{}:{}", start, Math.min(n, start + size))))
+                        .singletonOrThrow();
+            }
             out.get(0, 0, 0, 0).getFloat(); // waits for the device
         }
+    }
+
+    private static NDList piece(NDList inputs, NDIndex range) {
+        NDList p = new NDList(inputs.size());
+        for (NDArray a : inputs) {
+            p.add(a.get(range));
+        }
+        return p;
     }
 
     private static NDList randomInputs(NDManager manager, UNetConfig cfg, Shape imageShape) {

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -14,6 +15,7 @@ import dev.diffq.engine.data.DataOrder;
 import dev.diffq.engine.data.Datasets;
 import dev.diffq.engine.data.ImageDataset;
 import dev.diffq.engine.data.NpmPackageCache;
+import dev.diffq.engine.model.ForwardBudget;
 import dev.diffq.engine.model.UNetConfig;
 import dev.diffq.engine.schedule.LossKind;
 import dev.diffq.engine.schedule.MinSnrWeighting;
@@ -155,6 +157,8 @@ public final class DiffusionTrainer {
         private final LrSchedule lrSchedule;
         private final MetricsLog metrics;
         private final BatchIterator batches;
+        /** The most images per forward/backward pass (ForwardBudget); larger batches run in pieces. */
+        private final int imagesPerPass;
 
         private Block model;
         private Block emaModel;
@@ -186,6 +190,7 @@ public final class DiffusionTrainer {
             this.lrSchedule = LrSchedule.of(config);
             this.metrics = new MetricsLog(outDir);
             this.batches = new BatchIterator(dataset, config.seed(), config.randomFlip());
+            this.imagesPerPass = ForwardBudget.imagesPerPass(modelConfig, manager.getDevice());
         }
 
         TrainResult execute(Path resumeFrom, Checkpoint.State resumeState) throws IOException {
@@ -334,17 +339,29 @@ public final class DiffusionTrainer {
                             NDArray noise = mb.create(draws.noise(), x0.getShape());
                             NDArray tArray = mb.create(t);
                             NDArray labelArray = mb.create(labels);
-                            NDArray xt = schedule.qSample(x0, noise, tArray);
-                            NDArray pred = model.forward(store, new NDList(xt, tArray, labelArray), true).singletonOrThrow();
-                            NDArray target = objective.target(schedule, x0, noise, tArray);
-                            NDArray perSample = lossKind.perSample(pred, target);
-                            if (config.minSnrGamma() > 0) {
-                                perSample = perSample.mul(MinSnrWeighting.weights(schedule, tArray, config.minSnrGamma(),
-                                        objective));
+                            // In pieces of at most imagesPerPass images (ForwardBudget), each weighted as its share
+                            // of the batch mean, so the gradient is the whole batch's.
+                            int size = ForwardBudget.pieceSize(batch, imagesPerPass);
+                            for (int start = 0; start < batch; start += size) {
+                                int end = Math.min(batch, start + size);
+                                boolean whole = start == 0 && end == batch;
+                                NDIndex range = new NDIndex("{}:{}", start, end);
+                                NDArray x0p = whole ? x0 : x0.get(range);
+                                NDArray noiseP = whole ? noise : noise.get(range);
+                                NDArray tP = whole ? tArray : tArray.get(range);
+                                NDArray xt = schedule.qSample(x0p, noiseP, tP);
+                                NDArray pred = model.forward(store,
+                                        new NDList(xt, tP, whole ? labelArray : labelArray.get(range)), true).singletonOrThrow();
+                                NDArray target = objective.target(schedule, x0p, noiseP, tP);
+                                NDArray perSample = lossKind.perSample(pred, target);
+                                if (config.minSnrGamma() > 0) {
+                                    perSample = perSample.mul(MinSnrWeighting.weights(schedule, tP, config.minSnrGamma(),
+                                            objective));
+                                }
+                                NDArray loss = whole ? perSample.mean() : perSample.sum().div((float) batch);
+                                collector.backward(accum == 1 ? loss : loss.div(accum));
+                                lossSum += loss.getFloat();
                             }
-                            NDArray loss = perSample.mean();
-                            collector.backward(accum == 1 ? loss : loss.div(accum));
-                            lossSum += loss.getFloat();
                         }
                     }
                 }

@@ -183,6 +183,48 @@ class DiffusionTrainerTest {
     }
 
     @Test
+    void aBatchRunInPiecesTrainsAsTheWholeBatchDoes() throws IOException {
+        // 5 images at most 2 per pass: pieces of 2, 2 and 1, each weighted as its share of the batch mean. No model
+        // dropout, whose masks would come from one draw per pass
+        UNetConfig noDropout = new UNetConfig(8, 1, 8, new int[] {1, 2}, 1, new int[] {1}, 3, 0f);
+        TrainConfig cfg = config(noDropout, 2).objective("v").build();
+        InMemoryImageDataset ds = dataset(13, 3);
+        DiffusionTrainer unetTrainer = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")));
+        Recorder whole = new Recorder(0);
+        Recorder pieces = new Recorder(0);
+        TrainResult w;
+        TrainResult p;
+        String before = System.getProperty("diffq.maxForwardImages");
+        try {
+            System.setProperty("diffq.maxForwardImages", "0");
+            w = unetTrainer.train(cfg, ds, tmp.resolve("whole"), whole);
+            System.setProperty("diffq.maxForwardImages", "2");
+            p = unetTrainer.train(cfg, ds, tmp.resolve("pieces"), pieces);
+        } finally {
+            if (before == null) {
+                System.clearProperty("diffq.maxForwardImages");
+            } else {
+                System.setProperty("diffq.maxForwardImages", before);
+            }
+        }
+        assertEquals(whole.losses.size(), pieces.losses.size());
+        for (int i = 0; i < whole.losses.size(); i++) {
+            assertEquals(whole.losses.get(i), pieces.losses.get(i), 1e-5, "loss at step " + (i + 1));
+        }
+        // The gradients, through Adam's first moment (0.1 g after the first step, then 0.09 g1 + 0.1 g2). Not the
+        // weights: Adam divides each gradient by its own size, so a component near zero moves a weight by up to the
+        // learning rate whichever float order summed it
+        assertAllClose(arrays(w.checkpoint(), Checkpoint.OPTIMIZER_M), arrays(p.checkpoint(), Checkpoint.OPTIMIZER_M), 1e-6);
+        double moment = 0;
+        for (float[] a : arrays(w.checkpoint(), Checkpoint.OPTIMIZER_M)) {
+            for (float v : a) {
+                moment += Math.abs(v);
+            }
+        }
+        assertTrue(moment > 0, "the steps had gradients");
+    }
+
+    @Test
     void checkpointsAreCompleteAndLoadableForSampling() throws IOException {
         Path out = tmp.resolve("run");
         TrainResult r = trainer(tmp).train(config(4).checkpointEverySteps(2).build(), dataset(10, 3), out, null);

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -63,7 +64,7 @@ public final class EngineBench {
                             + "\"cpu_ms_per_train_step\":%.1f,\"cpu_ms_forward\":%.1f,\"images_per_pass\":%d}",
                     preset, params, batch, trainImgPerSec, sampleImgPerSec, msPerTrainStep, forwardMs,
                     achievedGflopsTrain, achievedGflopsForward, matmulGflops, threads, peakRssMb,
-                    cpuMsPerTrainStep, cpuMsForward, ForwardBudget.pieceSize(batch, imagesPerPass));
+                    cpuMsPerTrainStep, cpuMsForward, imagesPerPass);
         }
 
         @Override
@@ -95,7 +96,8 @@ public final class EngineBench {
         double gflopForwardPerImage = 2.0 * net.macsPerImage() / 1e9;
         Shape imageShape = new Shape(batch, cfg.inChannels(), cfg.imageSize(), cfg.imageSize());
         // as the trainer and the sampler run it: in pieces of at most this many images
-        int perPass = ForwardBudget.imagesPerPass(cfg, device);
+        int imagesPerPass = ForwardBudget.imagesPerPass(cfg, device);
+        List<NDIndex> pieces = ForwardBudget.pieces(batch, imagesPerPass);
 
         double matmulGflops = matmulGflops(device);
         double msPerStep;
@@ -110,23 +112,23 @@ public final class EngineBench {
             try (Trainer trainer = model.newTrainer(training)) {
                 trainer.initialize(net.inputShapes(batch));
                 for (int i = 0; i < WARMUP; i++) {
-                    trainStep(trainer, cfg, imageShape, perPass);
+                    trainStep(trainer, cfg, imageShape, pieces);
                 }
                 long cpuStart = processCpuNanos();
                 long start = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
-                    trainStep(trainer, cfg, imageShape, perPass);
+                    trainStep(trainer, cfg, imageShape, pieces);
                 }
                 msPerStep = (System.nanoTime() - start) / 1e6 / iters;
                 cpuMsPerStep = (processCpuNanos() - cpuStart) / 1e6 / iters;
 
                 for (int i = 0; i < WARMUP; i++) {
-                    forward(trainer, cfg, imageShape, perPass);
+                    forward(trainer, cfg, imageShape, pieces);
                 }
                 cpuStart = processCpuNanos();
                 start = System.nanoTime();
                 for (int i = 0; i < iters; i++) {
-                    forward(trainer, cfg, imageShape, perPass);
+                    forward(trainer, cfg, imageShape, pieces);
                 }
                 forwardMs = (System.nanoTime() - start) / 1e6 / iters;
                 cpuMsForward = (processCpuNanos() - cpuStart) / 1e6 / iters;
@@ -136,21 +138,19 @@ public final class EngineBench {
         double sampleImgPerSec = batch * 1000.0 / forwardMs;
         return new BenchResult(preset, net.parameterCount(), batch, trainImgPerSec, sampleImgPerSec, msPerStep,
                 forwardMs, trainImgPerSec * 3 * gflopForwardPerImage, sampleImgPerSec * gflopForwardPerImage,
-                matmulGflops, JniUtils.getNumThreads(), peakRssMb(), cpuMsPerStep, cpuMsForward, perPass);
+                matmulGflops, JniUtils.getNumThreads(), peakRssMb(), cpuMsPerStep, cpuMsForward,
+                ForwardBudget.pieceSize(batch, imagesPerPass));
     }
 
-    /** One DDPM step on random data: x_t, t, labels, noise; loss = mean((eps_pred - noise)^2), in pieces of at most
-     * {@code perPass} images as the trainer runs it. */
-    private static void trainStep(Trainer trainer, UNetConfig cfg, Shape imageShape, int perPass) {
+    /** One DDPM step on random data: x_t, t, labels, noise; loss = mean((eps_pred - noise)^2), in the trainer's
+     * pieces. */
+    private static void trainStep(Trainer trainer, UNetConfig cfg, Shape imageShape, List<NDIndex> pieces) {
         try (NDManager step = trainer.getManager().newSubManager()) {
-            long n = imageShape.get(0);
             NDList inputs = randomInputs(step, cfg, imageShape);
             NDArray noise = step.randomNormal(imageShape);
             NDArray loss = null;
-            int size = ForwardBudget.pieceSize(n, perPass);
             try (GradientCollector collector = trainer.newGradientCollector()) {
-                for (long start = 0; start < n; start += size) {
-                    NDIndex range = new NDIndex("{}:{}", start, Math.min(n, start + size));
+                for (NDIndex range : pieces) {
                     NDArray predicted = trainer.forward(piece(inputs, range)).singletonOrThrow();
                     loss = predicted.sub(noise.get(range)).square().sum().div((float) imageShape.size());
                     collector.backward(loss);
@@ -161,15 +161,12 @@ public final class EngineBench {
         }
     }
 
-    private static void forward(Trainer trainer, UNetConfig cfg, Shape imageShape, int perPass) {
+    private static void forward(Trainer trainer, UNetConfig cfg, Shape imageShape, List<NDIndex> pieces) {
         try (NDManager step = trainer.getManager().newSubManager()) {
-            long n = imageShape.get(0);
             NDList inputs = randomInputs(step, cfg, imageShape);
             NDArray out = null;
-            int size = ForwardBudget.pieceSize(n, perPass);
-            for (long start = 0; start < n; start += size) {
-                out = trainer.evaluate(piece(inputs, new NDIndex("{}:{}", start, Math.min(n, start + size))))
-                        .singletonOrThrow();
+            for (NDIndex range : pieces) {
+                out = trainer.evaluate(piece(inputs, range)).singletonOrThrow();
             }
             out.get(0, 0, 0, 0).getFloat(); // waits for the device
         }

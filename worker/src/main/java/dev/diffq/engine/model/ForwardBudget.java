@@ -1,6 +1,9 @@
 package dev.diffq.engine.model;
 
 import ai.djl.Device;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How many images one UNet pass may take on this device before it is split into pieces that run one after another.
@@ -55,6 +58,17 @@ public final class ForwardBudget {
         }
         long pieces = (n + imagesPerPass - 1) / imagesPerPass;
         return (int) ((n + pieces - 1) / pieces);
+    }
+
+    /** The ranges, first axis, in which {@code n} images run at most {@code imagesPerPass} at a time ({@link #pieceSize});
+     * one range covering all when they fit in one pass. */
+    public static List<NDIndex> pieces(long n, int imagesPerPass) {
+        int size = pieceSize(n, imagesPerPass);
+        List<NDIndex> ranges = new ArrayList<>();
+        for (long start = 0; start < n; start += size) {
+            ranges.add(new NDIndex("{}:{}", start, Math.min(n, start + size)));
+        }
+        return ranges;
     }
 
     /**

@@ -14,7 +14,7 @@ import dev.diffq.engine.model.ForwardBudget;
  * Adapts a DJL block with the UNet's calling convention, forward(NDList(x [N,C,H,W], t [N] float32,
  * labels [N] int64)) -> NDList(out), to a {@link Denoiser}: inference mode, no gradients recorded. A batch larger
  * than {@code imagesPerPass} runs as pieces of at most that many images, one after another ({@link ForwardBudget}
- * says why: on the CPU large passes cost up to 5x more per image).
+ * says why: on the CPU large passes cost up to 6x more per image).
  */
 public final class BlockDenoiser implements Denoiser {
 
@@ -46,9 +46,7 @@ public final class BlockDenoiser implements Denoiser {
             return pass(xt, tFloat, l);
         }
         NDList pieces = new NDList();
-        int size = ForwardBudget.pieceSize(n, imagesPerPass);
-        for (long start = 0; start < n; start += size) {
-            NDIndex range = new NDIndex("{}:{}", start, Math.min(n, start + size));
+        for (NDIndex range : ForwardBudget.pieces(n, imagesPerPass)) {
             pieces.add(pass(xt.get(range), tFloat.get(range), l.get(range)));
         }
         return NDArrays.concat(pieces);

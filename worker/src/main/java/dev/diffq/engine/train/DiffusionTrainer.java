@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,8 +158,9 @@ public final class DiffusionTrainer {
         private final LrSchedule lrSchedule;
         private final MetricsLog metrics;
         private final BatchIterator batches;
-        /** The most images per forward/backward pass (ForwardBudget); larger batches run in pieces. */
-        private final int imagesPerPass;
+        /** The ranges of a batch that run as one forward/backward pass each (ForwardBudget): one range when the
+         * batch fits. */
+        private final List<NDIndex> pieces;
 
         private Block model;
         private Block emaModel;
@@ -190,7 +192,8 @@ public final class DiffusionTrainer {
             this.lrSchedule = LrSchedule.of(config);
             this.metrics = new MetricsLog(outDir);
             this.batches = new BatchIterator(dataset, config.seed(), config.randomFlip());
-            this.imagesPerPass = ForwardBudget.imagesPerPass(modelConfig, manager.getDevice());
+            this.pieces = ForwardBudget.pieces(config.batchSize(),
+                    ForwardBudget.imagesPerPass(modelConfig, manager.getDevice()));
         }
 
         TrainResult execute(Path resumeFrom, Checkpoint.State resumeState) throws IOException {
@@ -339,19 +342,17 @@ public final class DiffusionTrainer {
                             NDArray noise = mb.create(draws.noise(), x0.getShape());
                             NDArray tArray = mb.create(t);
                             NDArray labelArray = mb.create(labels);
-                            // In pieces of at most imagesPerPass images (ForwardBudget), each weighted as its share
-                            // of the batch mean, so the gradient is the whole batch's.
-                            int size = ForwardBudget.pieceSize(batch, imagesPerPass);
-                            for (int start = 0; start < batch; start += size) {
-                                int end = Math.min(batch, start + size);
-                                boolean whole = start == 0 && end == batch;
-                                NDIndex range = new NDIndex("{}:{}", start, end);
-                                NDArray x0p = whole ? x0 : x0.get(range);
-                                NDArray noiseP = whole ? noise : noise.get(range);
-                                NDArray tP = whole ? tArray : tArray.get(range);
+                            // In pieces, each weighted as its share of the batch mean, so the gradient is the whole
+                            // batch's.
+                            boolean whole = pieces.size() == 1;
+                            for (NDIndex range : pieces) {
+                                UnaryOperator<NDArray> cut = whole ? a -> a : a -> a.get(range);
+                                NDArray x0p = cut.apply(x0);
+                                NDArray noiseP = cut.apply(noise);
+                                NDArray tP = cut.apply(tArray);
                                 NDArray xt = schedule.qSample(x0p, noiseP, tP);
-                                NDArray pred = model.forward(store,
-                                        new NDList(xt, tP, whole ? labelArray : labelArray.get(range)), true).singletonOrThrow();
+                                NDArray pred = model.forward(store, new NDList(xt, tP, cut.apply(labelArray)), true)
+                                        .singletonOrThrow();
                                 NDArray target = objective.target(schedule, x0p, noiseP, tP);
                                 NDArray perSample = lossKind.perSample(pred, target);
                                 if (config.minSnrGamma() > 0) {

@@ -9,8 +9,13 @@ import ai.djl.training.ParameterStore;
  * Self-attention over positions: GN, Conv1x1(c -> 3c) giving q, k, v (in that channel order, each
  * split into {@link #HEADS} heads of c/4 contiguous channels), softmax(q^T k / sqrt(c/4)) over key
  * positions, weighted sum of v, Conv1x1(c -> c), added to the input. Heads are folded into the batch
- * axis so the two products are single batched matmuls; the transposes are views that the matmul
- * reads directly. The output conv starts at zero so the block starts as the identity.
+ * axis so the two products are single batched matmuls. The output conv starts at zero so the block starts as
+ * the identity.
+ *
+ * <p>The first product takes a copy of the transposed queries, not the transposed view: with the view, libtorch
+ * 2.7.1 on the CPU returned a wrong gradient (values up to 1e35) in about 1 of 600 identical backward passes at
+ * mnist-small's attention shape, enough to spoil a training step in about 1 of 200 (docs/BENCHMARKS.md
+ * section 20). With the copy: none in 10,000. AttentionTest repeats the backward pass and compares.
  */
 final class Attention extends Layer {
     static final int HEADS = 4;
@@ -41,7 +46,7 @@ final class Attention extends Layer {
         NDArray q = qkvSplit.get(0).reshape(heads).mul((float) (1.0 / Math.sqrt(headDim)));
         NDArray k = qkvSplit.get(1).reshape(heads);
         NDArray v = qkvSplit.get(2).reshape(heads);
-        NDArray weights = q.transpose(0, 2, 1).matMul(k).softmax(2); // [B, query, key]
+        NDArray weights = q.transpose(0, 2, 1).duplicate().matMul(k).softmax(2); // [B, query, key]
         NDArray attended = v.matMul(weights.transpose(0, 2, 1)); // [B, headDim, query]
         return x.add(proj.apply(ps, attended.reshape(s), training));
     }

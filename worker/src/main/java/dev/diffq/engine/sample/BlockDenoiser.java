@@ -22,11 +22,6 @@ public final class BlockDenoiser implements Denoiser {
     private final ParameterStore parameters;
     private final int imagesPerPass;
 
-    /** Every batch in one pass. */
-    public BlockDenoiser(Block block, NDManager manager) {
-        this(block, manager, ForwardBudget.UNLIMITED);
-    }
-
     public BlockDenoiser(Block block, NDManager manager, int imagesPerPass) {
         if (imagesPerPass < 1) {
             throw new IllegalArgumentException("imagesPerPass must be >= 1, got " + imagesPerPass);

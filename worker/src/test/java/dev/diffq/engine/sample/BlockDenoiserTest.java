@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.LambdaBlock;
+import dev.diffq.engine.model.ForwardBudget;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,7 +27,7 @@ class BlockDenoiserTest {
                 NDArray l = in.get(2).toType(DataType.FLOAT32, false).reshape(-1, 1, 1, 1);
                 return new NDList(in.get(0).mul(t).add(l));
             });
-            Denoiser d = new BlockDenoiser(block, m);
+            Denoiser d = new BlockDenoiser(block, m, ForwardBudget.UNLIMITED);
             NDArray x = m.ones(new Shape(2, 1, 2, 2));
             NDArray out = d.predict(x, m.create(new long[] {3, 5}), m.create(new long[] {10, 0}));
             assertEquals(DataType.FLOAT32, seen[0]);
@@ -52,7 +53,7 @@ class BlockDenoiserTest {
             long[] labels = {0, 1, 2, 3, 4, 5, 6, 7, 8};
             NDArray out = d.predict(x, m.create(t), m.create(labels));
             assertEquals(java.util.List.of(5L, 4L), passSizes);
-            NDArray whole = new BlockDenoiser(block, m).predict(x, m.create(t), m.create(labels));
+            NDArray whole = new BlockDenoiser(block, m, ForwardBudget.UNLIMITED).predict(x, m.create(t), m.create(labels));
             assertEquals(new Shape(9, 1, 2, 2), out.getShape());
             assertArrayEquals(whole.toFloatArray(), out.toFloatArray());
             assertEquals(35f * 9 + 8, out.get(8, 0, 1, 1).getFloat()); // the last pixel of the last image: x t + label

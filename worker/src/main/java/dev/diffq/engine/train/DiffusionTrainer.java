@@ -379,7 +379,7 @@ public final class DiffusionTrainer {
                 }
                 double norm = Tensors.clipGlobalNorm(grads, config.gradClip());
                 if (!Double.isFinite(norm)) {
-                    skip("the gradient norm is " + norm);
+                    skip("the gradient norm is " + norm + " (" + nonFiniteGradients(grads) + ")");
                     return loss;
                 }
                 lastGradNorm = norm;
@@ -393,6 +393,25 @@ public final class DiffusionTrainer {
                 }
                 return loss;
             }
+        }
+
+        /**
+         * Which parameters' gradients are not finite (or sum past float range). Non-finite values spread from where
+         * they arise towards the input during the backward pass, so the affected parameters nearest the output (last
+         * in the model's parameter order, which follows the forward pass) point at the source: they are named first.
+         * Runs only for a step that is being skipped.
+         */
+        private String nonFiniteGradients(List<NDArray> grads) {
+            List<Integer> bad = Tensors.nonFinite(grads);
+            if (bad.isEmpty()) { // the squares overflowed, the values are finite
+                return "every gradient is finite, their squares overflow";
+            }
+            List<String> nearestOutput = new ArrayList<>();
+            for (int k = bad.size() - 1; k >= 0 && nearestOutput.size() < 3; k--) {
+                nearestOutput.add(names.get(bad.get(k)));
+            }
+            return "non-finite in " + bad.size() + " of " + grads.size() + " parameter gradients; nearest the output: "
+                    + String.join(", ", nearestOutput);
         }
 
         /**

@@ -30,6 +30,20 @@ public final class Tensors {
         }
     }
 
+    /** Indices of the arrays that hold a NaN or an infinite value, in list order. */
+    public static List<Integer> nonFinite(List<NDArray> arrays) {
+        List<Integer> bad = new java.util.ArrayList<>();
+        for (int i = 0; i < arrays.size(); i++) {
+            NDArray a = arrays.get(i);
+            try (NDArray sum = a.sum()) { // inf - inf and NaN both leave a non-finite sum, and so does an inf alone
+                if (!Double.isFinite(sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble())) {
+                    bad.add(i);
+                }
+            }
+        }
+        return bad;
+    }
+
     /**
      * Scales all gradients by {@code maxNorm / norm} when their global norm exceeds {@code maxNorm} (no-op when
      * {@code maxNorm <= 0}); returns the norm before clipping.

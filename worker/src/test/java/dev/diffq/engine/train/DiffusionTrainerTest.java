@@ -326,6 +326,20 @@ class DiffusionTrainerTest {
     }
 
     @Test
+    void aNonFiniteGradientIsSkippedAndItsParametersAreNamed() throws IOException {
+        // a finite loss whose gradient is NaN in the "time" layer only, from the third forward call on
+        DiffusionTrainer broken = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")),
+                c -> new TinyDenoiser(c, call -> call > 2, true));
+        Recorder rec = new Recorder(0);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> broken.train(config(10).build(), dataset(10, 3), tmp.resolve("nan-grad"), rec));
+        String m = e.getMessage();
+        assertTrue(m.contains("training diverged at step 4") && m.contains("the gradient norm is NaN"), m);
+        assertTrue(m.contains("non-finite in 2 of 8 parameter gradients; nearest the output: 03time_bias, 03time_weight"), m);
+        assertTrue(rec.losses.stream().allMatch(Double::isFinite), "the loss itself stayed finite: " + rec.losses);
+    }
+
+    @Test
     void timeLimitStopsTheRunAndInvalidConfigFailsFirst() throws IOException {
         TrainConfig timed = config(0).maxMinutes(1e-5).lrDecay("constant").build();
         TrainResult r = trainer(tmp).train(timed, dataset(10, 3), tmp.resolve("t"), null);

@@ -27,6 +27,7 @@ final class TinyDenoiser extends AbstractBlock {
     private final int classes;
     /** Training forward calls (1-based) whose output is made infinite, to test the trainer's handling. */
     private final IntPredicate infiniteAt;
+    private final boolean gradientOnly;
     private int trainingCalls;
     private final Conv2d in;
     private final Conv2d out;
@@ -38,7 +39,16 @@ final class TinyDenoiser extends AbstractBlock {
     }
 
     TinyDenoiser(UNetConfig c, IntPredicate infiniteAt) {
+        this(c, infiniteAt, false);
+    }
+
+    /**
+     * With {@code gradientOnly}, the poisoned calls keep a finite output and instead give the "time" layer a NaN
+     * gradient (through sqrt(0 * te), whose value is 0 and whose gradient is 0 * inf).
+     */
+    TinyDenoiser(UNetConfig c, IntPredicate infiniteAt, boolean gradientOnly) {
         this.infiniteAt = infiniteAt;
+        this.gradientOnly = gradientOnly;
         classes = c.numClasses() + 1;
         in = addChildBlock("in", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(4).build());
         out = addChildBlock("out", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
@@ -62,7 +72,8 @@ final class TinyDenoiser extends AbstractBlock {
         h = Activation.relu(h.add(te.add(le).reshape(n, 4, 1, 1)));
         NDList result = out.forward(ps, new NDList(h), training);
         if (training && infiniteAt.test(++trainingCalls)) {
-            return new NDList(result.head().add(Float.POSITIVE_INFINITY));
+            return new NDList(gradientOnly ? result.head().add(te.mul(0f).sqrt().sum())
+                    : result.head().add(Float.POSITIVE_INFINITY));
         }
         return result;
     }

@@ -53,7 +53,7 @@ public final class TrainCommand {
             "  --warmup N           learning-rate warm-up steps",
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
             "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
-            "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.999)",
+            "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.99)",
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");

@@ -15,7 +15,8 @@ import java.util.List;
 public final class AdamW implements AutoCloseable {
 
     public static final double BETA1 = 0.9;
-    public static final double DEFAULT_BETA2 = 0.999;
+    /** The paper's second-moment decay; training runs default to 0.99 ({@link TrainConfig.Builder#adamBeta2}). */
+    public static final double PAPER_BETA2 = 0.999;
     public static final double EPSILON = 1e-8;
 
     private final List<NDArray> m = new ArrayList<>();
@@ -24,9 +25,9 @@ public final class AdamW implements AutoCloseable {
     private final double beta2;
     private long stepCount;
 
-    /** Zero moments shaped like {@code params}, on {@code manager}, with beta2 = {@link #DEFAULT_BETA2}. */
+    /** Zero moments shaped like {@code params}, on {@code manager}, with beta2 = {@link #PAPER_BETA2}. */
     public AdamW(NDManager manager, List<NDArray> params, double weightDecay) {
-        this(manager, params, weightDecay, DEFAULT_BETA2);
+        this(manager, params, weightDecay, PAPER_BETA2);
     }
 
     /** Zero moments shaped like {@code params}, on {@code manager}; {@code beta2} is the second-moment decay. */

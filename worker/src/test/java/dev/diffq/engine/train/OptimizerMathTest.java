@@ -49,7 +49,7 @@ class OptimizerMathTest {
 
     @Test
     void adamWMatchesAHandComputedUpdate() {
-        assertAdamWMatchesHandComputed(AdamW.DEFAULT_BETA2, null);
+        assertAdamWMatchesHandComputed(AdamW.PAPER_BETA2, null);
         assertAdamWMatchesHandComputed(0.99, 0.99);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> assertAdamWMatchesHandComputed(1.0, 1.0));

@@ -133,9 +133,9 @@ class ScheduleAndRandomTest {
 
         TrainConfig back = TrainConfig.fromJson(c.toJson());
         assertEquals(c, back);
-        assertEquals(0.999, c.adamBeta2(), 0);
-        TrainConfig beta = c.toBuilder().adamBeta2(0.99).build();
-        assertEquals(0.99, TrainConfig.fromJson(beta.toJson()).adamBeta2(), 0);
+        assertEquals(0.99, c.adamBeta2(), 0, "short runs default to 0.99");
+        TrainConfig beta = c.toBuilder().adamBeta2(0.999).build();
+        assertEquals(0.999, TrainConfig.fromJson(beta.toJson()).adamBeta2(), 0);
         var oldCheckpoint = c.toJson();
         oldCheckpoint.remove("adam_beta2");
         assertEquals(0.999, TrainConfig.fromJson(oldCheckpoint).adamBeta2(), 0, "configs from before the option");

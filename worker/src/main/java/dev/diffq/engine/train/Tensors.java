@@ -3,6 +3,7 @@ package dev.diffq.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Small helpers over lists of parameter-shaped arrays: global norm, clipping, EMA, copies. */
@@ -30,9 +31,12 @@ public final class Tensors {
         }
     }
 
-    /** Indices of the arrays that hold a NaN or an infinite value, in list order. */
+    /**
+     * Indices of the arrays that hold a NaN or an infinite value (or finite values whose float sum overflows), in list
+     * order. One reduction per array, so it is for diagnosing a bad step, not for every step.
+     */
     public static List<Integer> nonFinite(List<NDArray> arrays) {
-        List<Integer> bad = new java.util.ArrayList<>();
+        List<Integer> bad = new ArrayList<>();
         for (int i = 0; i < arrays.size(); i++) {
             NDArray a = arrays.get(i);
             try (NDArray sum = a.sum()) { // inf - inf and NaN both leave a non-finite sum, and so does an inf alone

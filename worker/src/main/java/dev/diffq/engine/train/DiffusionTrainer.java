@@ -396,7 +396,7 @@ public final class DiffusionTrainer {
         }
 
         /**
-         * Which parameters' gradients are not finite (or sum past float range). Non-finite values spread from where
+         * Which parameters' gradients are not finite. Non-finite values spread from where
          * they arise towards the input during the backward pass, so the affected parameters nearest the output (last
          * in the model's parameter order, which follows the forward pass) point at the source: they are named first.
          * Runs only for a step that is being skipped.

@@ -32,15 +32,16 @@ public final class Tensors {
     }
 
     /**
-     * Indices of the arrays that hold a NaN or an infinite value (or finite values whose float sum overflows), in list
-     * order. One reduction per array, so it is for diagnosing a bad step, not for every step.
+     * Indices of the arrays that hold a NaN or an infinite value, in list order. A few reductions per array, so it is
+     * for diagnosing a bad step, not for every step.
      */
     public static List<Integer> nonFinite(List<NDArray> arrays) {
         List<Integer> bad = new ArrayList<>();
         for (int i = 0; i < arrays.size(); i++) {
             NDArray a = arrays.get(i);
-            try (NDArray sum = a.sum()) { // inf - inf and NaN both leave a non-finite sum, and so does an inf alone
-                if (!Double.isFinite(sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble())) {
+            try (NDArray nan = a.isNaN(); NDArray anyNan = nan.any(); NDArray inf = a.isInfinite();
+                    NDArray anyInf = inf.any()) {
+                if (anyNan.getBoolean() || anyInf.getBoolean()) {
                     bad.add(i);
                 }
             }

@@ -317,6 +317,14 @@ public final class SpecValidator {
                     floatRange("sample.guidance_outside", s.getGuidanceOutside(), 0, true, MAX_GUIDANCE, true);
                 }
             }
+            if (s.hasGuidanceBelow()) {
+                if (s.getGuidanceSigmaMin() <= 0) {
+                    add("sample.guidance_below", "needs sample.guidance_sigma_min > 0: the steps below it are the ones "
+                            + "it weights");
+                } else {
+                    floatRange("sample.guidance_below", s.getGuidanceBelow(), 0, true, MAX_GUIDANCE, true);
+                }
+            }
             if (s.hasGuidanceLowpassSigma()) {
                 floatRange("sample.guidance_lowpass_sigma", s.getGuidanceLowpassSigma(), 0, true, MAX_BLUR_SIGMA, true);
             }

@@ -89,6 +89,7 @@ final class Commands {
             new Opt("threshold", "P", "dynamic thresholding percentile in (0,1); 0 = off (default)"),
             new Opt("guidance-interval", "MIN,MAX", "guide only where MIN < sigma <= MAX, e.g. 0,5.4 (default: every step)"),
             new Opt("guidance-outside", "W", "guidance weight outside --guidance-interval (default 1: the conditional estimate)"),
+            new Opt("guidance-below", "W", "weight of every frequency below --guidance-interval's MIN (default: as outside; 0 = unconditional)"),
             new Opt("guidance-lowpass", "S", "guide only the Gaussian low-pass (S pixels) of the guidance direction (default 0: off)"),
             new Opt("guidance-high", "W", "guidance weight above --guidance-lowpass (default 1: the conditional estimate's detail)"),
             new Opt("guide-step", "N", "autoguidance: also guide away from the training job's weaker checkpoint at step N (default 0: off)"),

@@ -152,6 +152,7 @@ final class SpecArgs {
         a.floatValue("threshold").ifPresent(s::setDynamicThreshold);
         a.value("guidance-interval").ifPresent(v -> guidanceInterval(v, s));
         a.floatValue("guidance-outside").ifPresent(s::setGuidanceOutside);
+        a.floatValue("guidance-below").ifPresent(s::setGuidanceBelow);
         a.floatValue("guidance-lowpass").ifPresent(s::setGuidanceLowpassSigma);
         a.floatValue("guidance-high").ifPresent(s::setGuidanceHigh);
         a.intValue("guide-step").ifPresent(s::setGuideCheckpointStep);

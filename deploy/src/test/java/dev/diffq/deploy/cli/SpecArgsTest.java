@@ -82,12 +82,12 @@ class SpecArgsTest {
     void sampleOptionsMapOntoTheSpec() {
         SpecArgs.Plan p = plan("sample job-1 --checkpoint-step 500 --sampler dpmpp-2m --steps 20 --eta 0.5 --spacing leading "
                 + "--guidance 4 --classes 0-2,7 --per-class 3 --no-ema --no-clip --threshold 0.99 --gif --shard-size 16 "
-                + "--guidance-interval 0.28,5.4 --guidance-outside 1.5 --guidance-lowpass 1.5 --guidance-high 1.2 --guide-step 400 --guide-weight 2.5 --out dir "
+                + "--guidance-interval 0.28,5.4 --guidance-outside 1.5 --guidance-below 0 --guidance-lowpass 1.5 --guidance-high 1.2 --guide-step 400 --guide-weight 2.5 --out dir "
                 + "--key k1 --id my-job");
         SampleSpec expected = SampleSpec.newBuilder().setCheckpointJob("job-1").setCheckpointStep(500).setSampler("dpmpp-2m")
                 .setSteps(20).setEta(0.5f).setSpacing("leading").setGuidance(4).addAllClasses(List.of(0, 1, 2, 7)).setPerClass(3)
                 .setUseEma(false).setClipX0(false).setDynamicThreshold(0.99f).setTrajectoryGif(true).setShardSize(16)
-                .setGuidanceSigmaMin(0.28f).setGuidanceSigmaMax(5.4f).setGuidanceOutside(1.5f)
+                .setGuidanceSigmaMin(0.28f).setGuidanceSigmaMax(5.4f).setGuidanceOutside(1.5f).setGuidanceBelow(0)
                 .setGuidanceLowpassSigma(1.5f).setGuidanceHigh(1.2f).setGuideCheckpointStep(400).setGuideWeight(2.5f)
                 .setGenerate(GenerateMode.getDefaultInstance()).build();
         assertEquals(expected, p.spec().getSample());

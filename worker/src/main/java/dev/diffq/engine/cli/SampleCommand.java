@@ -36,6 +36,8 @@ public final class SampleCommand {
               --dynamic-threshold P (0 = off)  --gif (trajectory.gif)  --device cpu|gpu:N (cpu)
               --guidance-interval MIN,MAX (guide only where MIN < sigma <= MAX, e.g. 0,5.4; default: every step)
               --guidance-outside W (1: the weight at the steps outside the interval; 1 is the conditional estimate)
+              --guidance-below W (as outside: the weight of every frequency at the steps below the interval, sigma <= MIN;
+                  0 = the unconditional estimate there)
               --guidance-lowpass S (0 = off: guide only the low-pass, Gaussian S pixels, of the guidance direction;
                   the detail above it takes --guidance-high W, 1 = the conditional estimate's. 1-1.5 suits 28x28)
               --guide-checkpoint DIR (autoguidance: also push every estimate away from this weaker model's, e.g.
@@ -64,14 +66,24 @@ public final class SampleCommand {
                     .dynamicThreshold(args.number("dynamic-threshold", 0, 0, 0.9999))
                     .trajectoryGif(args.flag("gif"));
             if (args.has("guidance-interval")) {
+                GuidanceInterval interval;
                 try {
-                    b.guidanceInterval(GuidanceInterval.parse(args.string("guidance-interval", ""))
-                            .withOutsideWeight(args.number("guidance-outside", 1, -100, 100)));
+                    interval = GuidanceInterval.parse(args.string("guidance-interval", ""))
+                            .withOutsideWeight(args.number("guidance-outside", 1, -100, 100));
                 } catch (IllegalArgumentException e) {
                     throw new Args.UsageException("--guidance-interval: " + e.getMessage());
                 }
-            } else if (args.has("guidance-outside")) {
-                throw new Args.UsageException("--guidance-outside needs --guidance-interval (the steps it applies to)");
+                if (args.has("guidance-below")) {
+                    if (interval.sigmaMin() == 0) {
+                        throw new Args.UsageException("--guidance-below needs --guidance-interval with MIN above 0 "
+                                + "(the steps below it), e.g. 1,5.4");
+                    }
+                    interval = interval.withBelowWeight(args.number("guidance-below", 1, -100, 100));
+                }
+                b.guidanceInterval(interval);
+            } else if (args.has("guidance-outside") || args.has("guidance-below")) {
+                throw new Args.UsageException("--guidance-" + (args.has("guidance-outside") ? "outside" : "below")
+                        + " needs --guidance-interval (the steps it applies to)");
             }
             if (args.has("guidance-lowpass")) {
                 double sigma = args.number("guidance-lowpass", 0, 0, 100);

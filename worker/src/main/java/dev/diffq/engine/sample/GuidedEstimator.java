@@ -94,18 +94,24 @@ public final class GuidedEstimator implements Estimator {
     }
 
     /** The guidance weight at step t: w inside the interval, the interval's outside weight (by default 1, the
-     * conditional estimate) outside it. */
+     * conditional estimate) outside it, or its weight below it where it sets one. w = 0 and w = 1 ignore the interval. */
     double guidanceAt(int t) {
         if (guidance == 0 || guidance == 1 || interval.appliesAtSnr(schedule.snr(t))) {
             return guidance;
         }
-        return interval.outsideWeight();
+        return interval.belowWeightAtSnr(schedule.snr(t)).orElse(interval.outsideWeight());
     }
 
     /** The guidance weight of the high frequencies at step t: with a {@link FrequencyGuidance}, its high weight at
-     * every step (the interval decides the low-pass weight only); without one, the same as {@link #guidanceAt}. */
+     * every step (the interval decides the low-pass weight only) except below an interval that sets a weight there;
+     * without one, the same as {@link #guidanceAt}. */
     double highGuidanceAt(int t) {
-        return frequencies.active() ? frequencies.highWeight() : guidanceAt(t);
+        if (!frequencies.active()) {
+            return guidanceAt(t);
+        }
+        boolean intervalUsed = guidance != 0 && guidance != 1;
+        return intervalUsed ? interval.belowWeightAtSnr(schedule.snr(t)).orElse(frequencies.highWeight())
+                : frequencies.highWeight();
     }
 
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */

@@ -2,6 +2,7 @@ package dev.diffq.runtime.exec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.OptionalDouble;
 
 import dev.diffq.contract.ModelPresets;
 import dev.diffq.contract.SpecValidator;
@@ -98,7 +99,8 @@ public final class SpecMapping {
                 .clipX0(s.getClipX0())
                 .dynamicThreshold(s.getDynamicThreshold())
                 .guidanceInterval(new GuidanceInterval(s.getGuidanceSigmaMin(), s.getGuidanceSigmaMax(),
-                        s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1))
+                        s.hasGuidanceOutside() ? s.getGuidanceOutside() : 1,
+                        s.hasGuidanceBelow() ? OptionalDouble.of(s.getGuidanceBelow()) : OptionalDouble.empty()))
                 .frequencyGuidance(new FrequencyGuidance(s.getGuidanceLowpassSigma(),
                         s.hasGuidanceHigh() ? s.getGuidanceHigh() : 1))
                 .guideWeight(s.getGuideCheckpointStep() > 0 ? s.getGuideWeight() : 1)

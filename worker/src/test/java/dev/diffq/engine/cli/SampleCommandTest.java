@@ -92,6 +92,11 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("unknown option --colour"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-outside", "2"));
         assertTrue(lastOutput[0].contains("--guidance-outside needs --guidance-interval"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-below", "0"));
+        assertTrue(lastOutput[0].contains("--guidance-below needs --guidance-interval"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-interval", "0,5.4",
+                "--guidance-below", "0"));
+        assertTrue(lastOutput[0].contains("--guidance-below needs --guidance-interval with MIN above 0"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-high", "2"));
         assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "0",

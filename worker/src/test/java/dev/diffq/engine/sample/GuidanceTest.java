@@ -172,6 +172,62 @@ class GuidanceTest {
     }
 
     @Test
+    void aWeightBelowTheIntervalAppliesToEveryFrequencyAtTheStepsBelowIt() {
+        try (NDManager m = manager.newSubManager()) {
+            AnalyticDenoisers.Counting d = countingPointMass();
+            NDArray xt = noisy(m, 2);
+            long[] labels = {0, 1};
+            int low = 5, high = 90;
+            assertTrue(sigma(low) < 1 && sigma(high) > 1);
+            // guided where sigma > 1, the unconditional estimate below; low-pass guidance with weight 2 above it
+            GuidanceInterval interval = new GuidanceInterval(1.0, 0).withBelowWeight(0);
+            GuidedEstimator est = guided(d, labels, 3.0).withGuidanceInterval(interval)
+                    .withFrequencyGuidance(new FrequencyGuidance(1.0, 2.0));
+            assertEquals(0.0, est.guidanceAt(low));
+            assertEquals(0.0, est.highGuidanceAt(low), "the weight below replaces the high weight there");
+            assertEquals(3.0, est.guidanceAt(high));
+            assertEquals(2.0, est.highGuidanceAt(high), "inside the interval the detail keeps its own weight");
+            NDArray uncondLow = epsPerImage(m, xt, low, 2, 2);
+            assertTrue(est.guidedEps(xt, low).allClose(uncondLow, 1e-4, 1e-4, false), "unconditional below the interval");
+            assertEquals(2, d.lastBatch, "w 0 below: only the unconditional half is computed");
+            NDArray cond = epsPerImage(m, xt, high, 0, 1);
+            NDArray uncond = epsPerImage(m, xt, high, 2, 2);
+            NDArray diff = cond.sub(uncond);
+            NDArray lowPass = GaussianBlur.lowPass(diff, 1.0);
+            NDArray expectedHigh = cond.add(lowPass.mul(2f)).add(diff.sub(lowPass).mul(1f));
+            assertTrue(est.guidedEps(xt, high).allClose(expectedHigh, 1e-4, 1e-4, false), "split guidance inside");
+
+            // a weight between: eps_u + w (eps_c - eps_u) in every frequency
+            GuidedEstimator half = guided(d, labels, 3.0).withGuidanceInterval(interval.withBelowWeight(0.5))
+                    .withFrequencyGuidance(new FrequencyGuidance(1.0, 2.0));
+            NDArray condLow = epsPerImage(m, xt, low, 0, 1);
+            NDArray expected = uncondLow.add(condLow.sub(uncondLow).mul(0.5f));
+            assertTrue(half.guidedEps(xt, low).allClose(expected, 1e-4, 1e-4, false), "w 0.5 below");
+
+            // the other steps outside keep the outside weight; w = 1 ignores the interval
+            GuidedEstimator both = guided(d, labels, 3.0).withGuidanceInterval(
+                    new GuidanceInterval(0.1, 1.0).withOutsideWeight(1.5).withBelowWeight(0));
+            int veryLow = 1, middle = 20;
+            assertTrue(sigma(veryLow) <= 0.1 && sigma(middle) > 0.1 && sigma(middle) <= 1, sigma(veryLow) + " " + sigma(middle));
+            assertEquals(0.0, both.guidanceAt(veryLow));
+            assertEquals(3.0, both.guidanceAt(middle));
+            assertEquals(1.5, both.guidanceAt(high), "above the interval: the outside weight");
+            GuidedEstimator conditional = guided(d, labels, 1.0).withGuidanceInterval(interval);
+            assertEquals(1.0, conditional.guidanceAt(low));
+        }
+        GuidanceInterval i = GuidanceInterval.parse("1,5.4");
+        assertTrue(i.belowWeight().isEmpty());
+        assertEquals(1.5, i.withBelowWeight(0).withOutsideWeight(1.5).outsideWeight());
+        assertEquals(0.0, i.withBelowWeight(0).withOutsideWeight(1.5).belowWeight().getAsDouble(),
+                "setting the outside weight keeps a weight below");
+        assertTrue(i.withBelowWeight(0).toString().contains("w 0.0 below"), i.withBelowWeight(0).toString());
+        IllegalArgumentException noMin = assertThrows(IllegalArgumentException.class,
+                () -> GuidanceInterval.parse("0,5.4").withBelowWeight(0));
+        assertTrue(noMin.getMessage().contains("sigma min > 0"), noMin.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> i.withBelowWeight(Double.POSITIVE_INFINITY));
+    }
+
+    @Test
     void frequencyGuidanceGuidesTheLowPassWithWAndTheRestWithItsOwnWeight() {
         try (NDManager m = manager.newSubManager()) {
             AnalyticDenoisers.Counting d = countingPointMass();

@@ -7,6 +7,7 @@ import dev.diffq.engine.sample.FrequencyGuidance;
 import dev.diffq.engine.sample.GuidanceInterval;
 import dev.diffq.engine.sample.SampleRequest;
 import dev.diffq.proto.SampleSpec;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 class SpecMappingTest {
@@ -29,6 +30,14 @@ class SpecMappingTest {
                 .setGuidanceSigmaMax(3)).guidanceInterval());
         // no interval at all: guidance at every step
         assertEquals(GuidanceInterval.ALWAYS, map(SampleSpec.newBuilder()).guidanceInterval());
+    }
+
+    @Test
+    void aWeightBelowTheIntervalReachesTheRequestOnlyWhenGiven() {
+        assertEquals(new GuidanceInterval(1, 4.5).withBelowWeight(0), map(SampleSpec.newBuilder().setGuidanceSigmaMin(1)
+                .setGuidanceSigmaMax(4.5f).setGuidanceBelow(0)).guidanceInterval());
+        assertEquals(OptionalDouble.empty(), map(SampleSpec.newBuilder().setGuidanceSigmaMin(1)
+                .setGuidanceSigmaMax(4.5f)).guidanceInterval().belowWeight());
     }
 
     @Test

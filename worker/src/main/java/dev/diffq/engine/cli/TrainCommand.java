@@ -54,6 +54,7 @@ public final class TrainCommand {
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
             "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
             "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.99)",
+            "  --label-dropout P    share of labels replaced by the null class, for classifier-free guidance (default 0.1)",
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
@@ -62,7 +63,7 @@ public final class TrainCommand {
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
             "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr",
-            "--adam-beta2", "--timestep-shift");
+            "--adam-beta2", "--timestep-shift", "--label-dropout");
 
     private TrainCommand() {
     }
@@ -240,6 +241,9 @@ public final class TrainCommand {
         }
         if (o.containsKey("--timestep-shift")) {
             b.timestepShift(parseDouble(o, "--timestep-shift"));
+        }
+        if (o.containsKey("--label-dropout")) {
+            b.labelDropout(parseDouble(o, "--label-dropout"));
         }
         return b.build();
     }

@@ -51,10 +51,11 @@ class TrainCommandTest {
         assertTrue(o.output().contains("--steps: 'ten' is not a whole number"), o.output());
 
         o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu",
-                "--adam-beta2", "0.8", "--timestep-shift", "20");
+                "--adam-beta2", "0.8", "--timestep-shift", "20", "--label-dropout", "1.5");
         assertEquals(2, o.status());
         assertTrue(o.output().contains("timestep_shift: must be in [0.1, 10]"), o.output());
         assertTrue(o.output().contains("adam_beta2: must be in [0.9, 1)"), o.output());
+        assertTrue(o.output().contains("label_dropout: must be in [0, 1]"), o.output());
         assertTrue(o.output().contains("batch_size: must be between 1 and 4096"), o.output());
         assertTrue(o.output().contains("device: must be auto, cpu, gpu or gpu:N"), o.output());
 
@@ -87,7 +88,7 @@ class TrainCommandTest {
         }
         Path out = tmp.resolve("run");
         Outcome o = run("--dataset", data.toString(), "--steps", "2", "--batch", "2", "--out", out.toString(),
-                "--device", "cpu", "--log-every", "1");
+                "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05");
         assertEquals(0, o.status(), o.output());
         assertTrue(o.output().contains("mnist-small (2 classes)"), o.output());
         assertTrue(o.output().contains("step 2/2 [========================] 100% loss "), o.output());
@@ -97,6 +98,7 @@ class TrainCommandTest {
         TrainConfig saved = Checkpoint.readConfig(latest);
         assertEquals(2, saved.model().numClasses());
         assertEquals(28, saved.model().imageSize());
+        assertEquals(0.05, saved.labelDropout());
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
         o = run("--dataset", data.toString(), "--steps", "3", "--out", out.toString());

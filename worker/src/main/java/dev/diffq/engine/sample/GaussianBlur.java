@@ -3,12 +3,15 @@ package dev.diffq.engine.sample;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 
 /**
- * Separable Gaussian low-pass filter over (N, C, H, W), each channel on its own (grouped convolution),
- * kernel radius ceil(3 sigma). Normalised convolution: the result is divided by the blur of ones, so
- * borders are averaged over the pixels that exist instead of being darkened by zero padding.
+ * Separable Gaussian low-pass filter over (N, C, H, W), each image and channel on its own, kernel radius
+ * ceil(3 sigma). Normalised convolution: each output pixel is divided by the kernel weight that falls on pixels that
+ * exist, so borders are averaged over those instead of being darkened by zero padding.
+ *
+ * <p>Done as two matrix products, B_h x B_w^T with B a band matrix of the kernel whose rows are normalised (separable,
+ * so the normalisation separates too), not as convolutions: libtorch's grouped convolution checks NNPACK at every
+ * call, and on a CPU NNPACK cannot use (one without an L3 cache) that logs a warning each time, four per sampling step.
  */
 public final class GaussianBlur {
 
@@ -33,29 +36,34 @@ public final class GaussianBlur {
         return k;
     }
 
+    /** The n x n matrix that blurs a vector of n pixels with {@code k}: row i holds k centred on i, cut at the edges
+     * and normalised to sum 1. */
+    static float[] band(int n, float[] k) {
+        int r = k.length / 2;
+        float[] b = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int j = Math.max(0, i - r); j <= Math.min(n - 1, i + r); j++) {
+                sum += k[j - i + r];
+            }
+            for (int j = Math.max(0, i - r); j <= Math.min(n - 1, i + r); j++) {
+                b[i * n + j] = (float) (k[j - i + r] / sum);
+            }
+        }
+        return b;
+    }
+
     public static NDArray lowPass(NDArray x, double sigma) {
         Shape s = x.getShape();
         if (s.dimension() != 4) {
             throw new IllegalArgumentException("blur expects (N, C, H, W), got " + s);
         }
         float[] k = kernel(sigma);
+        int h = Math.toIntExact(s.get(2));
+        int w = Math.toIntExact(s.get(3));
         NDManager m = x.getManager();
-        int channels = (int) s.get(1);
-        float[] weights = new float[channels * k.length];
-        for (int c = 0; c < channels; c++) {
-            System.arraycopy(k, 0, weights, c * k.length, k.length);
-        }
-        NDArray horizontal = m.create(weights, new Shape(channels, 1, 1, k.length));
-        NDArray vertical = horizontal.reshape(channels, 1, k.length, 1);
-        int r = k.length / 2;
-        NDArray blurred = separable(x, horizontal, vertical, r, channels);
-        NDArray ones = m.ones(new Shape(1, channels, s.get(2), s.get(3)));
-        NDArray coverage = separable(ones, horizontal, vertical, r, channels);
-        return blurred.div(coverage);
-    }
-
-    private static NDArray separable(NDArray x, NDArray horizontal, NDArray vertical, int r, int channels) {
-        NDArray h = Conv2d.conv2d(x, horizontal, null, new Shape(1, 1), new Shape(0, r), new Shape(1, 1), channels).singletonOrThrow();
-        return Conv2d.conv2d(h, vertical, null, new Shape(1, 1), new Shape(r, 0), new Shape(1, 1), channels).singletonOrThrow();
+        NDArray rows = m.create(band(h, k), new Shape(h, h));
+        NDArray columnsT = m.create(band(w, k), new Shape(w, w)).transpose();
+        return rows.matMul(x.matMul(columnsT));
     }
 }

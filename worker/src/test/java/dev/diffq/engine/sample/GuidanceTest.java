@@ -387,6 +387,43 @@ class GuidanceTest {
         }
     }
 
+    @Test
+    void blurringABatchIsTheNormalisedConvolutionOfEachImageAndChannelOnItsOwn() {
+        try (NDManager m = manager.newSubManager()) {
+            // 20 images of 2 channels, not square, so rows and columns cannot be swapped unnoticed
+            int n = 20, c = 2, h = 7, w = 9;
+            double sigma = 1.0;
+            NDArray batch = m.randomNormal(new Shape(n, c, h, w));
+            NDArray blurred = GaussianBlur.lowPass(batch, sigma);
+            assertEquals(batch.getShape(), blurred.getShape());
+            float[] k = GaussianBlur.kernel(sigma);
+            int r = k.length / 2;
+            for (int i : new int[] {0, 7, 19}) {
+                for (int ch = 0; ch < c; ch++) {
+                    float[] x = batch.get(i, ch).toFloatArray();
+                    float[] got = blurred.get(i, ch).toFloatArray();
+                    for (int y = 0; y < h; y++) {
+                        for (int xx = 0; xx < w; xx++) {
+                            // the 2-D normalised convolution, written out: weights on pixels that exist, divided by their sum
+                            double acc = 0, weight = 0;
+                            for (int dy = -r; dy <= r; dy++) {
+                                for (int dx = -r; dx <= r; dx++) {
+                                    int yy = y + dy, xs = xx + dx;
+                                    if (yy >= 0 && yy < h && xs >= 0 && xs < w) {
+                                        double kw = (double) k[dy + r] * k[dx + r];
+                                        acc += kw * x[yy * w + xs];
+                                        weight += kw;
+                                    }
+                                }
+                            }
+                            assertEquals(acc / weight, got[y * w + xx], 1e-5, "image " + i + " channel " + ch + " at " + y + "," + xx);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static float sum(float[] k) {
         float s = 0;
         for (float v : k) {

@@ -44,9 +44,6 @@ public record GuidanceInterval(double sigmaMin, double sigmaMax, double outsideW
     }
 
     public GuidanceInterval {
-        if (belowWeight == null) {
-            belowWeight = OptionalDouble.empty();
-        }
         if (belowWeight.isPresent() && !Double.isFinite(belowWeight.getAsDouble())) {
             throw new IllegalArgumentException("guidance interval: the weight below it must be a finite number, got "
                     + belowWeight.getAsDouble());

@@ -10,6 +10,7 @@ import dev.diffq.engine.schedule.Objective;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * Turns a {@link Denoiser} into the per-step estimate samplers use:
@@ -99,19 +100,20 @@ public final class GuidedEstimator implements Estimator {
         if (guidance == 0 || guidance == 1 || interval.appliesAtSnr(schedule.snr(t))) {
             return guidance;
         }
-        return interval.belowWeightAtSnr(schedule.snr(t)).orElse(interval.outsideWeight());
+        return belowWeightAt(t).orElse(interval.outsideWeight());
+    }
+
+    /** The interval's weight for every frequency at step t, if t lies below an interval that sets one (w = 0 and
+     * w = 1 ignore the interval). */
+    private OptionalDouble belowWeightAt(int t) {
+        return guidance == 0 || guidance == 1 ? OptionalDouble.empty() : interval.belowWeightAtSnr(schedule.snr(t));
     }
 
     /** The guidance weight of the high frequencies at step t: with a {@link FrequencyGuidance}, its high weight at
      * every step (the interval decides the low-pass weight only) except below an interval that sets a weight there;
      * without one, the same as {@link #guidanceAt}. */
     double highGuidanceAt(int t) {
-        if (!frequencies.active()) {
-            return guidanceAt(t);
-        }
-        boolean intervalUsed = guidance != 0 && guidance != 1;
-        return intervalUsed ? interval.belowWeightAtSnr(schedule.snr(t)).orElse(frequencies.highWeight())
-                : frequencies.highWeight();
+        return frequencies.active() ? belowWeightAt(t).orElse(frequencies.highWeight()) : guidanceAt(t);
     }
 
     /** Plain (class-conditional when labels != null, else unconditional) estimate. */

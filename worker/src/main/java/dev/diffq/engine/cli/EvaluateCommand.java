@@ -34,7 +34,10 @@ public final class EvaluateCommand {
               --classifier-dir D   where the classifier is cached (default $%s/classifier, else ~/.cache/diffq/classifier);
                                    it is trained first (a few minutes) when none is there
             Prints the class accuracy, the Fréchet distance (FD) of the classifier's 128-d features to the 10,000 MNIST
-            test digits, the FD that as many real MNIST training digits reach (baseline) and FD / baseline.
+            test digits, the FD that as many real MNIST training digits reach (baseline) and FD / baseline. Each FD
+            is split into the part the feature means make (digits drawn off as a whole, e.g. heavier strokes) and the
+            part the covariances make; spread is the set's total feature variance over the test digits' (below 1:
+            less variety than real digits).
             """.formatted(ClassifierStore.CACHE_DIR_ENV);
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -131,9 +134,12 @@ public final class EvaluateCommand {
             hist.append(' ').append(c).append(':').append(r.predictedCounts().get(c));
         }
         out.println(hist);
-        out.printf(Locale.ROOT, "FD to the %d MNIST test digits: %.3f%n", r.referenceCount(), r.fd());
-        out.printf(Locale.ROOT, "real-digit baseline (%d MNIST training digits): %.3f%n", r.baselineCount(),
-                r.baselineFd());
+        out.printf(Locale.ROOT, "FD to the %d MNIST test digits: %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
+                r.referenceCount(), r.fd(), r.fdMeanTerm(), r.fd() - r.fdMeanTerm(), r.spreadRatio());
+        out.printf(Locale.ROOT,
+                "real-digit baseline (%d MNIST training digits): %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
+                r.baselineCount(), r.baselineFd(), r.baselineFdMeanTerm(), r.baselineFd() - r.baselineFdMeanTerm(),
+                r.baselineSpreadRatio());
         out.printf(Locale.ROOT, "FD / baseline: %.2f%n", r.fdRatio());
         if (!r.misread().isEmpty()) {
             StringBuilder mis = new StringBuilder("misread (file: read as):");

@@ -12,15 +12,22 @@ import java.util.List;
  * @param perClass         accuracy per intended class, for classes that have samples
  * @param predictedCounts  how many samples the classifier puts in each class (all samples), index = class
  * @param fd               Fréchet distance between classifier features of the samples and of the reference set
+ * @param fdMeanTerm       the part of {@code fd} that the feature means make, {@code |mu_s - mu_r|^2}; the rest comes from
+ *                         the covariances
  * @param baselineFd       the same distance for {@code baselineCount} real training digits: what real digits score
  *                         at this sample count (the distance is biased upwards for small sets)
+ * @param spreadRatio      the samples' total feature variance over the reference set's ({@code Tr S_s / Tr S_r}): below
+ *                         1 the samples vary less than real digits, above 1 more
+ * @param baselineFdMeanTerm the mean part of {@code baselineFd}
+ * @param baselineSpreadRatio the same ratio for the baseline's real digits
  * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real digits
  * @param referenceCount   images in the reference set (the MNIST test set)
  * @param misread          the labelled samples the classifier assigns to another class, in file order
  */
 public record EvaluationReport(String samplesDir, int count, int labelledCount, int correct, Double classAccuracy,
                                List<ClassAccuracy> perClass, List<Integer> predictedCounts, double fd,
-                               double baselineFd, double fdRatio, int referenceCount, int baselineCount,
+                               double fdMeanTerm, double spreadRatio, double baselineFd, double baselineFdMeanTerm,
+                               double baselineSpreadRatio, double fdRatio, int referenceCount, int baselineCount,
                                List<Misread> misread) {
 
     /** Accuracy on the samples meant to be class {@code label}. */

@@ -122,13 +122,16 @@ public final class Evaluator {
         }
 
         FrechetDistance.Gaussian ref = referenceStats();
-        double fd = FrechetDistance.distance(FrechetDistance.Gaussian.fit(features, n, dim), ref);
+        FrechetDistance.Gaussian sampled = FrechetDistance.Gaussian.fit(features, n, dim);
+        double fd = FrechetDistance.distance(sampled, ref);
         int baselineCount = Math.min(n, baselinePool.size());
-        double baseline = baselineFd(baselineCount);
+        FrechetDistance.Gaussian real = baselineStats(baselineCount);
+        double baseline = FrechetDistance.distance(real, ref);
         return new EvaluationReport(samplesDir.toString(), n, labelled, correct,
                 labelled == 0 ? null : (double) correct / labelled, List.copyOf(perClass), List.copyOf(predictedCounts),
-                fd, baseline, baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount,
-                List.copyOf(misread));
+                fd, FrechetDistance.meanTerm(sampled, ref), sampled.totalVariance() / ref.totalVariance(),
+                baseline, FrechetDistance.meanTerm(real, ref), real.totalVariance() / ref.totalVariance(),
+                baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount, List.copyOf(misread));
     }
 
     /** Mean and covariance of the reference set's features (computed once). */
@@ -145,14 +148,18 @@ public final class Evaluator {
 
     /** The Fréchet distance of {@code count} real images drawn from the baseline pool (seeded) to the reference. */
     public double baselineFd(int count) {
+        return FrechetDistance.distance(baselineStats(count), referenceStats());
+    }
+
+    /** Mean and covariance of the features of {@code count} real images drawn from the baseline pool (seeded). */
+    private FrechetDistance.Gaussian baselineStats(int count) {
         if (count < 2 || count > baselinePool.size()) {
             throw new IllegalArgumentException("baseline count must be between 2 and " + baselinePool.size()
                     + ", got " + count);
         }
         int[] drawn = dev.diffq.engine.data.DataOrder.shuffled(baselinePool.size(), BASELINE_SEED);
         int[] chosen = Arrays.copyOf(drawn, count);
-        return FrechetDistance.distance(FrechetDistance.Gaussian.fit(features(baselinePool, chosen), count,
-                classifier.featureDim()), referenceStats());
+        return FrechetDistance.Gaussian.fit(features(baselinePool, chosen), count, classifier.featureDim());
     }
 
     private float[] features(ImageDataset data, int[] indices) {

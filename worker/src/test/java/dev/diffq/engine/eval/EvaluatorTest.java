@@ -131,6 +131,8 @@ class EvaluatorTest {
         assertEquals(reference.size(), r.count());
         assertEquals(1.0, r.classAccuracy());
         assertEquals(0, r.fd(), 1e-6);
+        assertEquals(0, r.fdMeanTerm(), 1e-9);
+        assertEquals(1, r.spreadRatio(), 1e-5);
         assertEquals(reference.size(), r.referenceCount());
         assertEquals(reference.size(), r.baselineCount());
         assertTrue(r.baselineFd() > 0, "real images from another pool are not identical to the reference");
@@ -157,9 +159,12 @@ class EvaluatorTest {
         }
         FrechetDistance.Gaussian ref = FrechetDistance.Gaussian.fit(classifier.classify(refImages, reference.size()).features(),
                 reference.size(), 4);
-        double expectedBaseline = FrechetDistance.distance(
-                FrechetDistance.Gaussian.fit(classifier.classify(baseImages, 40).features(), 40, 4), ref);
+        FrechetDistance.Gaussian base = FrechetDistance.Gaussian.fit(classifier.classify(baseImages, 40).features(), 40, 4);
+        double expectedBaseline = FrechetDistance.distance(base, ref);
         assertEquals(expectedBaseline, r.baselineFd(), 1e-9);
+        assertEquals(FrechetDistance.meanTerm(base, ref), r.baselineFdMeanTerm(), 1e-9);
+        assertTrue(r.fdMeanTerm() > 0 && r.fdMeanTerm() < r.fd(), "the mean part is a part: " + r.fdMeanTerm()
+                + " of " + r.fd());
         assertEquals(r.fd() / r.baselineFd(), r.fdRatio(), 1e-12);
         // the same evaluator gives the same numbers again (reference statistics are cached, the draw is fixed)
         EvaluationReport again = evaluator.evaluate(dir);
@@ -181,6 +186,8 @@ class EvaluatorTest {
         assertEquals(List.of(0, 0, 60, 0), r.predictedCounts());
         assertTrue(r.fdRatio() > 3, "a collapsed set should be far from the reference: fd " + r.fd() + ", baseline "
                 + r.baselineFd());
+        assertTrue(r.spreadRatio() < r.baselineSpreadRatio(), "one class spreads less than real digits of all classes: "
+                + r.spreadRatio() + " against " + r.baselineSpreadRatio());
     }
 
     @Test

@@ -67,6 +67,10 @@ class FrechetDistanceTest {
             expected += (mu1[i] - mu2[i]) * (mu1[i] - mu2[i]) + Math.pow(Math.sqrt(a[i]) - Math.sqrt(b[i]), 2);
         }
         assertEquals(expected, FrechetDistance.distance(mu1, diag(a), mu2, diag(b)), 1e-10);
+        // the means' part alone: 1 + 4 + 0 + 9
+        assertEquals(14, FrechetDistance.meanTerm(new FrechetDistance.Gaussian(mu1, diag(a), 2),
+                new FrechetDistance.Gaussian(mu2, diag(b), 2)), 1e-12);
+        assertEquals(1 + 4 + 0.25 + 9, new FrechetDistance.Gaussian(mu1, diag(a), 2).totalVariance(), 1e-12);
         // a common rotation makes both covariances non-diagonal but leaves the distance unchanged
         double[][] q = randomRotation(new Random(7), 4);
         double[][] s1 = FrechetDistance.multiply(FrechetDistance.multiply(q, diag(a)), transpose(q));

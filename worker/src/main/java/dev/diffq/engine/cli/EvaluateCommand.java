@@ -37,7 +37,7 @@ public final class EvaluateCommand {
             test digits, the FD that as many real MNIST training digits reach (baseline) and FD / baseline. Each FD
             is split into the part the feature means make (digits drawn off as a whole, e.g. heavier strokes) and the
             part the covariances make; spread is the set's total feature variance over the test digits' (below 1:
-            less variety than real digits).
+            less variety than real digits), and "within classes" the same for the variety inside each class alone.
             """.formatted(ClassifierStore.CACHE_DIR_ENV);
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -134,8 +134,10 @@ public final class EvaluateCommand {
             hist.append(' ').append(c).append(':').append(r.predictedCounts().get(c));
         }
         out.println(hist);
-        out.printf(Locale.ROOT, "FD to the %d MNIST test digits: %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
-                r.referenceCount(), r.fd(), r.fdMeanTerm(), r.fd() - r.fdMeanTerm(), r.spreadRatio());
+        out.printf(Locale.ROOT, "FD to the %d MNIST test digits: %.3f (means %.3f, covariances %.3f; spread %.2f%s)%n",
+                r.referenceCount(), r.fd(), r.fdMeanTerm(), r.fd() - r.fdMeanTerm(), r.spreadRatio(),
+                r.withinClassSpreadRatio() == null ? ""
+                        : String.format(Locale.ROOT, ", within classes %.2f", r.withinClassSpreadRatio()));
         out.printf(Locale.ROOT,
                 "real-digit baseline (%d MNIST training digits): %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
                 r.baselineCount(), r.baselineFd(), r.baselineFdMeanTerm(), r.baselineFd() - r.baselineFdMeanTerm(),

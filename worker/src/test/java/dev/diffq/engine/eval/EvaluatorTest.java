@@ -123,6 +123,18 @@ class EvaluatorTest {
     }
 
     @Test
+    void withinClassVarianceIsTheMeanSquaredDistanceToTheOwnClassMean() {
+        // class 0: (0,0) and (2,0), mean (1,0); class 1: (0,1), (0,3), (0,5), mean (0,3); class 2 empty
+        float[] f = {0, 0, 2, 0, 0, 1, 0, 3, 0, 5};
+        int[] labels = {0, 0, 1, 1, 1};
+        assertEquals((1 + 1 + 4 + 0 + 4) / 5.0, Evaluator.withinClassVariance(f, labels, 2, 3), 1e-12);
+        // the distance between the classes does not enter
+        float[] apart = {100, 0, 102, 0, 0, 1, 0, 3, 0, 5};
+        assertEquals(Evaluator.withinClassVariance(f, labels, 2, 3), Evaluator.withinClassVariance(apart, labels, 2, 3),
+                1e-9);
+    }
+
+    @Test
     void referenceImagesAsSamplesHaveDistanceZero(@TempDir Path dir) throws IOException {
         for (int i = 0; i < reference.size(); i++) {
             SyntheticDigits.writePng(reference, i, dir.resolve("sample_c" + reference.label(i) + "_" + i + ".png"));
@@ -133,6 +145,7 @@ class EvaluatorTest {
         assertEquals(0, r.fd(), 1e-6);
         assertEquals(0, r.fdMeanTerm(), 1e-9);
         assertEquals(1, r.spreadRatio(), 1e-5);
+        assertEquals(1, r.withinClassSpreadRatio(), 1e-5, "file names carry the reference's own labels");
         assertEquals(reference.size(), r.referenceCount());
         assertEquals(reference.size(), r.baselineCount());
         assertTrue(r.baselineFd() > 0, "real images from another pool are not identical to the reference");
@@ -197,6 +210,7 @@ class EvaluatorTest {
         }
         EvaluationReport r = new Evaluator(classifier, reference, pool).evaluate(dir);
         assertNull(r.classAccuracy());
+        assertNull(r.withinClassSpreadRatio(), "no sample names a class");
         assertEquals(0, r.labelledCount());
         assertTrue(r.perClass().isEmpty());
         assertTrue(Double.isFinite(r.fd()) && r.fd() >= 0);

@@ -147,7 +147,7 @@ public final class Evaluator {
                 baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount, List.copyOf(misread));
     }
 
-    /** Mean and covariance of the reference set's features (computed once). */
+    /** Mean and covariance of the reference set's features, and its variance within classes (both computed once). */
     public synchronized FrechetDistance.Gaussian referenceStats() {
         if (referenceStats == null) {
             int[] all = new int[reference.size()];

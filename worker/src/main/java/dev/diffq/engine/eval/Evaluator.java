@@ -124,18 +124,9 @@ public final class Evaluator {
 
         FrechetDistance.Gaussian ref = referenceStats();
         FrechetDistance.Gaussian sampled = FrechetDistance.Gaussian.fit(features, n, dim);
-        Double withinSpread = null;
-        if (labelled >= 2) {
-            float[] labelledFeatures = new float[labelled * dim];
-            int[] labels = new int[labelled];
-            for (int i = 0, k = 0; i < n; i++) {
-                if (samples.get(i).label() >= 0) {
-                    System.arraycopy(features, i * dim, labelledFeatures, k * dim, dim);
-                    labels[k++] = samples.get(i).label();
-                }
-            }
-            withinSpread = withinClassVariance(labelledFeatures, labels, dim, classes) / referenceWithinClassVariance;
-        }
+        Double withinSpread = labelled < 2 ? null
+                : withinClassVariance(features, samples.stream().mapToInt(SampleFile::label).toArray(), dim, classes)
+                        / referenceWithinClassVariance;
         double fd = FrechetDistance.distance(sampled, ref);
         int baselineCount = Math.min(n, baselinePool.size());
         FrechetDistance.Gaussian real = baselineStats(baselineCount);
@@ -168,12 +159,18 @@ public final class Evaluator {
 
     /**
      * The mean squared distance of each feature vector to the mean of its class: the variety within the classes,
-     * without the distances between them. Classes with one vector add nothing.
+     * without the distances between them. Vectors with a negative label (no class) are left out; classes with one
+     * vector add nothing.
      */
     static double withinClassVariance(float[] features, int[] labels, int dim, int classes) {
         double[][] sums = new double[classes][dim];
         int[] counts = new int[classes];
+        int labelled = 0;
         for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0) {
+                continue;
+            }
+            labelled++;
             counts[labels[i]]++;
             for (int j = 0; j < dim; j++) {
                 sums[labels[i]][j] += features[i * dim + j];
@@ -182,12 +179,15 @@ public final class Evaluator {
         double squared = 0;
         for (int i = 0; i < labels.length; i++) {
             int c = labels[i];
+            if (c < 0) {
+                continue;
+            }
             for (int j = 0; j < dim; j++) {
                 double d = features[i * dim + j] - sums[c][j] / counts[c];
                 squared += d * d;
             }
         }
-        return squared / labels.length;
+        return squared / labelled;
     }
 
     /** The Fréchet distance of {@code count} real images drawn from the baseline pool (seeded) to the reference. */

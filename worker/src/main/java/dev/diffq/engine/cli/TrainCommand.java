@@ -43,6 +43,7 @@ public final class TrainCommand {
             "  --lr X               peak learning rate (default 1e-3)",
             "  --device D           auto, cpu, gpu or gpu:N (default auto)",
             "  --objective eps|v    what the model predicts (default v)",
+            "  --loss l2|l1|huber   per-pixel loss on the objective (default l2; huber has delta 1)",
             "  --schedule K         noise schedule: linear, cosine, sigmoid (default cosine)",
             "  --grad-accum K       micro-batches per step (default 1)",
             "  --checkpoint-every N checkpoint every N steps (default 1000; also every 10 minutes)",
@@ -57,13 +58,15 @@ public final class TrainCommand {
             "  --label-dropout P    share of labels replaced by the null class, for classifier-free guidance (default 0.1)",
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",
+            "  --timestep-draw D    independent: each image's timestep drawn on its own; stratified: one per equal",
+            "                       stratum of the batch, so every batch spans the noise range (default independent)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
-            "--batch", "--lr", "--device", "--objective", "--schedule", "--grad-accum", "--checkpoint-every",
+            "--batch", "--lr", "--device", "--objective", "--loss", "--schedule", "--grad-accum", "--checkpoint-every",
             "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr",
-            "--adam-beta2", "--timestep-shift", "--label-dropout");
+            "--adam-beta2", "--timestep-shift", "--timestep-draw", "--label-dropout");
 
     private TrainCommand() {
     }
@@ -206,6 +209,9 @@ public final class TrainCommand {
         if (o.containsKey("--objective")) {
             b.objective(o.get("--objective"));
         }
+        if (o.containsKey("--loss")) {
+            b.loss(o.get("--loss"));
+        }
         if (o.containsKey("--schedule")) {
             b.schedule(o.get("--schedule"));
         }
@@ -244,6 +250,14 @@ public final class TrainCommand {
         }
         if (o.containsKey("--label-dropout")) {
             b.labelDropout(parseDouble(o, "--label-dropout"));
+        }
+        if (o.containsKey("--timestep-draw")) {
+            String d = o.get("--timestep-draw").trim().toLowerCase(Locale.ROOT);
+            if (!d.equals("independent") && !d.equals("stratified")) {
+                throw new IllegalArgumentException("--timestep-draw: must be independent or stratified, got '"
+                        + o.get("--timestep-draw") + "'");
+            }
+            b.stratifiedTimesteps(d.equals("stratified"));
         }
         return b.build();
     }

@@ -326,7 +326,7 @@ public final class DiffusionTrainer {
                     for (int micro = 0; micro < accum; micro++) {
                         BatchIterator.HostBatch host = batches.next(batch);
                         StepRandom.Draws draws = StepRandom.draw(config.seed(), step, micro, batch, pixels,
-                                config.timesteps(), dropout, config.timestepShift());
+                                config.timesteps(), dropout, config.timestepShift(), config.stratifiedTimesteps());
                         if (modelConfig.dropout() > 0) {
                             // model dropout draws from the engine's generator: reseed it per micro-batch
                             engine.setRandomSeed(intSeed(StepRandom.seedFor(config.seed(), step, micro)));

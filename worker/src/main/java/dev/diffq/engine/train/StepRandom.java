@@ -27,10 +27,25 @@ public final class StepRandom {
      */
     public static Draws draw(long seed, long step, int micro, int batch, int pixelsPerImage, int timesteps,
                              double labelDropout, double timestepShift) {
+        return draw(seed, step, micro, batch, pixelsPerImage, timesteps, labelDropout, timestepShift, false);
+    }
+
+    /**
+     * As above; {@code stratified} draws the batch's uniforms one per stratum, u_i = (i + U_i) / batch (the
+     * low-discrepancy timesteps of Kingma et al. 2021), before the shift. The images come in shuffled order, so each
+     * image's u is still uniform on [0, 1) and the batch loss keeps its expectation; what goes is the chance of a batch
+     * bunched at a few noise levels, so the gradient varies less from batch to batch.
+     */
+    public static Draws draw(long seed, long step, int micro, int batch, int pixelsPerImage, int timesteps,
+                             double labelDropout, double timestepShift, boolean stratified) {
         SplittableRandom rng = new SplittableRandom(seedFor(seed, step, micro));
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) {
-            t[i] = timestepShift == 1.0 ? rng.nextInt(timesteps) : shifted(rng.nextDouble(), timestepShift, timesteps);
+            if (stratified) {
+                t[i] = shifted((i + rng.nextDouble()) / batch, timestepShift, timesteps);
+            } else {
+                t[i] = timestepShift == 1.0 ? rng.nextInt(timesteps) : shifted(rng.nextDouble(), timestepShift, timesteps);
+            }
         }
         boolean[] drop = new boolean[batch];
         for (int i = 0; i < batch; i++) {

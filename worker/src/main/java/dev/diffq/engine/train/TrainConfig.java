@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param minSnrGamma   Min-SNR-gamma loss weighting; 0 = off
  * @param timestepShift how training timesteps are drawn: 1 = uniform; s > 1 shifts them towards high noise
  *                      (t = T s u / (1 + (s - 1) u), u uniform), s < 1 towards low noise
+ * @param stratifiedTimesteps each batch's u are drawn one per equal stratum of [0, 1) instead of independently
  * @param device        auto | cpu | gpu | gpu:N
  */
 public record TrainConfig(
@@ -51,6 +52,7 @@ public record TrainConfig(
         String loss,
         double minSnrGamma,
         double timestepShift,
+        boolean stratifiedTimesteps,
         long seed,
         int checkpointEverySteps,
         double checkpointEveryMinutes,
@@ -103,6 +105,7 @@ public record TrainConfig(
         b.loss = loss;
         b.minSnrGamma = minSnrGamma;
         b.timestepShift = timestepShift;
+        b.stratifiedTimesteps = stratifiedTimesteps;
         b.seed = seed;
         b.checkpointEverySteps = checkpointEverySteps;
         b.checkpointEveryMinutes = checkpointEveryMinutes;
@@ -241,6 +244,7 @@ public record TrainConfig(
         o.put("loss", loss);
         o.put("min_snr_gamma", minSnrGamma);
         o.put("timestep_shift", timestepShift);
+        o.put("stratified_timesteps", stratifiedTimesteps);
         o.put("seed", seed);
         o.put("checkpoint_every_steps", checkpointEverySteps);
         o.put("checkpoint_every_minutes", checkpointEveryMinutes);
@@ -274,6 +278,8 @@ public record TrainConfig(
         b.minSnrGamma = o.path("min_snr_gamma").asDouble(b.minSnrGamma);
         // checkpoints written before the option drew uniform timesteps
         b.timestepShift = o.path("timestep_shift").asDouble(1.0);
+        // and independent ones
+        b.stratifiedTimesteps = o.path("stratified_timesteps").asBoolean(false);
         b.seed = o.path("seed").asLong(b.seed);
         b.checkpointEverySteps = o.path("checkpoint_every_steps").asInt(b.checkpointEverySteps);
         b.checkpointEveryMinutes = o.path("checkpoint_every_minutes").asDouble(b.checkpointEveryMinutes);
@@ -361,6 +367,7 @@ public record TrainConfig(
         // 20-minute protocol it gave about 1.2 points more class accuracy at a like FD on both sampling seeds
         // (docs/BENCHMARKS.md section 14). Checkpoints written before the option read 1 (fromJson)
         public double timestepShift = 2.0;
+        public boolean stratifiedTimesteps = false;
         public long seed = 0;
         public int checkpointEverySteps = 1000;
         public double checkpointEveryMinutes = 10;
@@ -393,6 +400,7 @@ public record TrainConfig(
         public Builder loss(String v) { loss = v; return this; }
         public Builder minSnrGamma(double v) { minSnrGamma = v; return this; }
         public Builder timestepShift(double v) { timestepShift = v; return this; }
+        public Builder stratifiedTimesteps(boolean v) { stratifiedTimesteps = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder checkpointEverySteps(int v) { checkpointEverySteps = v; return this; }
         public Builder checkpointEveryMinutes(double v) { checkpointEveryMinutes = v; return this; }
@@ -408,7 +416,7 @@ public record TrainConfig(
                     : (steps > 0 ? (int) Math.min(200, Math.max(1, steps / 10)) : TIME_BOUND_WARMUP_STEPS);
             return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, adamBeta2, warmup,
                     decay, gradClip, emaDecay, emaWarmupSteps, labelDropout, gradAccum, schedule, timesteps, objective,
-                    loss, minSnrGamma, timestepShift, seed, checkpointEverySteps, checkpointEveryMinutes, sampleEverySteps,
+                    loss, minSnrGamma, timestepShift, stratifiedTimesteps, seed, checkpointEverySteps, checkpointEveryMinutes, sampleEverySteps,
                     logEverySteps, randomFlip, device);
         }
     }

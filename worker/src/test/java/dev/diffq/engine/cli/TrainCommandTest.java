@@ -51,13 +51,18 @@ class TrainCommandTest {
         assertTrue(o.output().contains("--steps: 'ten' is not a whole number"), o.output());
 
         o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu",
-                "--adam-beta2", "0.8", "--timestep-shift", "20", "--label-dropout", "1.5");
+                "--adam-beta2", "0.8", "--timestep-shift", "20", "--label-dropout", "1.5", "--loss", "l3");
         assertEquals(2, o.status());
         assertTrue(o.output().contains("timestep_shift: must be in [0.1, 10]"), o.output());
         assertTrue(o.output().contains("adam_beta2: must be in [0.9, 1)"), o.output());
         assertTrue(o.output().contains("label_dropout: must be in [0, 1]"), o.output());
+        assertTrue(o.output().contains("loss: must be one of l2, l1, huber"), o.output());
         assertTrue(o.output().contains("batch_size: must be between 1 and 4096"), o.output());
         assertTrue(o.output().contains("device: must be auto, cpu, gpu or gpu:N"), o.output());
+
+        o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--timestep-draw", "sobol");
+        assertEquals(2, o.status());
+        assertTrue(o.output().contains("--timestep-draw: must be independent or stratified, got 'sobol'"), o.output());
 
         o = run("--out", tmp.toString(), "--dataset", tmp.resolve("nope").toString(), "--steps", "1");
         assertEquals(2, o.status());
@@ -88,7 +93,8 @@ class TrainCommandTest {
         }
         Path out = tmp.resolve("run");
         Outcome o = run("--dataset", data.toString(), "--steps", "2", "--batch", "2", "--out", out.toString(),
-                "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05");
+                "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05", "--loss", "L1",
+                "--timestep-draw", "stratified");
         assertEquals(0, o.status(), o.output());
         assertTrue(o.output().contains("mnist-small (2 classes)"), o.output());
         assertTrue(o.output().contains("step 2/2 [========================] 100% loss "), o.output());
@@ -99,6 +105,8 @@ class TrainCommandTest {
         assertEquals(2, saved.model().numClasses());
         assertEquals(28, saved.model().imageSize());
         assertEquals(0.05, saved.labelDropout());
+        assertEquals("l1", saved.loss());
+        assertTrue(saved.stratifiedTimesteps());
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
         o = run("--dataset", data.toString(), "--steps", "3", "--out", out.toString());

@@ -93,6 +93,51 @@ class ScheduleAndRandomTest {
     }
 
     @Test
+    void stratifiedTimestepsPutOneDrawInEachStratumOfTheBatch() {
+        int batch = 64;
+        // shift 1: image i's timestep lies in the i-th of 64 equal strata of [0, 1000)
+        int[] t = StepRandom.draw(5, 9, 0, batch, 2, 1000, 0.1, 1.0, true).timesteps();
+        for (int i = 0; i < batch; i++) {
+            assertTrue(t[i] >= i * 1000 / batch && t[i] < (i + 1) * 1000 / batch + 1, i + ": " + t[i]);
+        }
+        // shift 2: the strata of u, mapped through the shift
+        t = StepRandom.draw(5, 9, 0, batch, 2, 1000, 0.1, 2.0, true).timesteps();
+        for (int i = 0; i < batch; i++) {
+            assertTrue(t[i] >= StepRandom.shifted((double) i / batch, 2, 1000)
+                    && t[i] <= StepRandom.shifted((double) (i + 1) / batch, 2, 1000), i + ": " + t[i]);
+        }
+        // the same labels dropped and the same noise as the independent draw: only the timesteps change
+        StepRandom.Draws a = StepRandom.draw(5, 9, 0, batch, 2, 1000, 0.1, 2.0, false);
+        StepRandom.Draws b = StepRandom.draw(5, 9, 0, batch, 2, 1000, 0.1, 2.0, true);
+        assertArrayEquals(a.dropLabel(), b.dropLabel());
+        assertArrayEquals(a.noise(), b.noise(), 0f);
+        // the point of it: the batch's mean timestep hardly moves from step to step, and both draws centre on the same
+        // expectation (T s / (1 + s) - ish: the shifted median is 667, the mean about 614)
+        double[] independent = new double[300];
+        double[] stratified = new double[300];
+        for (int step = 0; step < 300; step++) {
+            independent[step] = mean(StepRandom.draw(1, step, 0, batch, 1, 1000, 0.1, 2.0, false).timesteps());
+            stratified[step] = mean(StepRandom.draw(1, step, 0, batch, 1, 1000, 0.1, 2.0, true).timesteps());
+        }
+        assertEquals(mean(independent), mean(stratified), 10, "the same expectation");
+        assertTrue(std(stratified) < 0.1 * std(independent),
+                "batch-mean timestep std: stratified " + std(stratified) + ", independent " + std(independent));
+    }
+
+    private static double mean(int[] x) {
+        return Arrays.stream(x).average().orElseThrow();
+    }
+
+    private static double mean(double[] x) {
+        return Arrays.stream(x).average().orElseThrow();
+    }
+
+    private static double std(double[] x) {
+        double m = mean(x);
+        return Math.sqrt(Arrays.stream(x).map(v -> (v - m) * (v - m)).sum() / x.length);
+    }
+
+    @Test
     void labelDropoutHitsItsRateAndNoiseIsStandardNormal() {
         int dropped = 0;
         int total = 0;
@@ -143,6 +188,10 @@ class ScheduleAndRandomTest {
         assertEquals(2.5, TrainConfig.fromJson(c.toBuilder().timestepShift(2.5).build().toJson()).timestepShift(), 0);
         oldCheckpoint.remove("timestep_shift");
         assertEquals(1.0, TrainConfig.fromJson(oldCheckpoint).timestepShift(), 0, "configs from before the option");
+        TrainConfig strat = c.toBuilder().stratifiedTimesteps(!c.stratifiedTimesteps()).build();
+        assertEquals(strat, TrainConfig.fromJson(strat.toJson()));
+        oldCheckpoint.remove("stratified_timesteps");
+        assertFalse(TrainConfig.fromJson(oldCheckpoint).stratifiedTimesteps(), "configs from before the option");
 
         TrainConfig bad = TrainConfig.builder(model, "mnist").batchSize(0).lrDecay("cosine").objective("x0")
                 .device("tpu").adamBeta2(0.5).timestepShift(0).build();

@@ -59,7 +59,7 @@ public final class TrainCommand {
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",
             "  --timestep-draw D    independent: each image's timestep drawn on its own; stratified: one per equal",
-            "                       stratum of the batch, so every batch spans the noise range (default independent)",
+            "                       stratum of the batch, so every batch spans the noise range (default stratified)",
             "  --data-dir DIR       dataset cache (default $" + NpmPackageCache.DATA_DIR_ENV + " or ~/.cache/diffq/datasets)");
 
     private static final Set<String> FLAGS = Set.of("--resume", "--random-flip", "--help", "-h");

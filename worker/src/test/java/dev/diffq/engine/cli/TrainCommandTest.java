@@ -1,6 +1,7 @@
 package dev.diffq.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diffq.engine.train.Checkpoint;
@@ -94,7 +95,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("run");
         Outcome o = run("--dataset", data.toString(), "--steps", "2", "--batch", "2", "--out", out.toString(),
                 "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05", "--loss", "L1",
-                "--timestep-draw", "stratified");
+                "--timestep-draw", "Independent");
         assertEquals(0, o.status(), o.output());
         assertTrue(o.output().contains("mnist-small (2 classes)"), o.output());
         assertTrue(o.output().contains("step 2/2 [========================] 100% loss "), o.output());
@@ -106,7 +107,7 @@ class TrainCommandTest {
         assertEquals(28, saved.model().imageSize());
         assertEquals(0.05, saved.labelDropout());
         assertEquals("l1", saved.loss());
-        assertTrue(saved.stratifiedTimesteps());
+        assertFalse(saved.stratifiedTimesteps(), "the default is stratified; the option turns it off");
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
         o = run("--dataset", data.toString(), "--steps", "3", "--out", out.toString());

@@ -188,6 +188,7 @@ class ScheduleAndRandomTest {
         assertEquals(2.5, TrainConfig.fromJson(c.toBuilder().timestepShift(2.5).build().toJson()).timestepShift(), 0);
         oldCheckpoint.remove("timestep_shift");
         assertEquals(1.0, TrainConfig.fromJson(oldCheckpoint).timestepShift(), 0, "configs from before the option");
+        assertTrue(c.stratifiedTimesteps(), "the default draws one timestep per stratum of the batch");
         TrainConfig strat = c.toBuilder().stratifiedTimesteps(!c.stratifiedTimesteps()).build();
         assertEquals(strat, TrainConfig.fromJson(strat.toJson()));
         oldCheckpoint.remove("stratified_timesteps");

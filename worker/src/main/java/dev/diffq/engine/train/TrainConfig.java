@@ -367,9 +367,9 @@ public record TrainConfig(
         // 20-minute protocol it gave about 1.2 points more class accuracy at a like FD on both sampling seeds
         // (docs/BENCHMARKS.md section 14). Checkpoints written before the option read 1 (fromJson)
         public double timestepShift = 2.0;
-        // true: the same expected loss with less variance between batches. At 1,200 steps 1.0 / 0.8 points more class
-        // accuracy (unguided / guided) at a like FD; at the 20-minute protocol the lowest FD of any run of this machine
-        // kind at its step count (docs/BENCHMARKS.md section 24). Checkpoints written before the option read false
+        // true: the same expected loss with less variance between batches. At 1,200 steps, on two training seeds, 0.7
+        // points more class accuracy unguided and guided at a like FD; at the 20-minute protocol the lowest FD of any
+        // run of this machine kind (docs/BENCHMARKS.md section 24). Checkpoints written before the option read false
         public boolean stratifiedTimesteps = true;
         public long seed = 0;
         public int checkpointEverySteps = 1000;

@@ -28,8 +28,12 @@ public final class Evaluator {
     private final FeatureClassifier classifier;
     private final ImageDataset reference;
     private final ImageDataset baselinePool;
-    private FrechetDistance.Gaussian referenceStats;
-    private double referenceWithinClassVariance;
+    private ReferenceSummary referenceSummary;
+
+    /** What the samples are measured against, computed once: the reference set's Gaussian and its within-class
+     * variance. */
+    private record ReferenceSummary(FrechetDistance.Gaussian stats, double withinClassVariance) {
+    }
 
     /**
      * @param reference    the set samples are compared with (MNIST test)
@@ -122,11 +126,12 @@ public final class Evaluator {
             }
         }
 
-        FrechetDistance.Gaussian ref = referenceStats();
+        ReferenceSummary summary = referenceSummary();
+        FrechetDistance.Gaussian ref = summary.stats();
         FrechetDistance.Gaussian sampled = FrechetDistance.Gaussian.fit(features, n, dim);
         Double withinSpread = labelled < 2 ? null
                 : withinClassVariance(features, samples.stream().mapToInt(SampleFile::label).toArray(), dim, classes)
-                        / referenceWithinClassVariance;
+                        / summary.withinClassVariance();
         double fd = FrechetDistance.distance(sampled, ref);
         int baselineCount = Math.min(n, baselinePool.size());
         FrechetDistance.Gaussian real = baselineStats(baselineCount);
@@ -138,23 +143,25 @@ public final class Evaluator {
                 baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount, List.copyOf(misread));
     }
 
-    /** Mean and covariance of the reference set's features, and its variance within classes (both computed once). */
-    public synchronized FrechetDistance.Gaussian referenceStats() {
-        if (referenceStats == null) {
+    /** Mean and covariance of the reference set's features (computed once). */
+    public FrechetDistance.Gaussian referenceStats() {
+        return referenceSummary().stats();
+    }
+
+    private synchronized ReferenceSummary referenceSummary() {
+        if (referenceSummary == null) {
             int[] all = new int[reference.size()];
-            for (int i = 0; i < all.length; i++) {
-                all[i] = i;
-            }
-            float[] features = features(reference, all);
-            referenceStats = FrechetDistance.Gaussian.fit(features, all.length, classifier.featureDim());
             int[] labels = new int[all.length];
             for (int i = 0; i < all.length; i++) {
+                all[i] = i;
                 labels[i] = reference.label(i);
             }
-            referenceWithinClassVariance = withinClassVariance(features, labels, classifier.featureDim(),
-                    classifier.numClasses());
+            float[] features = features(reference, all);
+            referenceSummary = new ReferenceSummary(
+                    FrechetDistance.Gaussian.fit(features, all.length, classifier.featureDim()),
+                    withinClassVariance(features, labels, classifier.featureDim(), classifier.numClasses()));
         }
-        return referenceStats;
+        return referenceSummary;
     }
 
     /**

@@ -41,10 +41,11 @@ public final class StepRandom {
         SplittableRandom rng = new SplittableRandom(seedFor(seed, step, micro));
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) {
-            if (stratified) {
-                t[i] = shifted((i + rng.nextDouble()) / batch, timestepShift, timesteps);
+            if (timestepShift == 1.0 && !stratified) {
+                t[i] = rng.nextInt(timesteps); // the uniform draw from before the shift, bit for bit
             } else {
-                t[i] = timestepShift == 1.0 ? rng.nextInt(timesteps) : shifted(rng.nextDouble(), timestepShift, timesteps);
+                double u = rng.nextDouble();
+                t[i] = shifted(stratified ? (i + u) / batch : u, timestepShift, timesteps);
             }
         }
         boolean[] drop = new boolean[batch];

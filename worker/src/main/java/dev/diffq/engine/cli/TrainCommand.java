@@ -55,6 +55,8 @@ public final class TrainCommand {
             "  --lr-decay K         constant, cosine, exponential (over --steps, else over --minutes)",
             "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
             "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.99)",
+            "  --optimizer O        adamw, or muon: Muon for the hidden layers' weight matrices, AdamW for the rest",
+            "                       (default adamw)",
             "  --label-dropout P    share of labels replaced by the null class, for classifier-free guidance (default 0.1)",
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",
@@ -66,7 +68,7 @@ public final class TrainCommand {
     private static final Set<String> OPTIONS = Set.of("--preset", "--dataset", "--steps", "--minutes", "--out", "--seed",
             "--batch", "--lr", "--device", "--objective", "--loss", "--schedule", "--grad-accum", "--checkpoint-every",
             "--log-every", "--sample-every", "--data-dir", "--ema", "--warmup", "--lr-decay", "--min-snr",
-            "--adam-beta2", "--timestep-shift", "--timestep-draw", "--label-dropout");
+            "--adam-beta2", "--optimizer", "--timestep-shift", "--timestep-draw", "--label-dropout");
 
     private TrainCommand() {
     }
@@ -244,6 +246,9 @@ public final class TrainCommand {
         }
         if (o.containsKey("--adam-beta2")) {
             b.adamBeta2(parseDouble(o, "--adam-beta2"));
+        }
+        if (o.containsKey("--optimizer")) {
+            b.optimizer(o.get("--optimizer"));
         }
         if (o.containsKey("--timestep-shift")) {
             b.timestepShift(parseDouble(o, "--timestep-shift"));

@@ -11,6 +11,9 @@ import java.util.List;
  * AdamW (Loshchilov and Hutter) over a list of parameter arrays, written out so that its whole state (first and second
  * moments per parameter and the step count) can be saved and restored exactly. Weight decay is decoupled:
  * {@code p -= lr * wd * p}. Call it outside any gradient collector; updates are in place.
+ *
+ * <p>Parameters flagged at construction take the {@link Muon} update instead, with the same learning rate and decay:
+ * their first moment holds Muon's momentum and their second stays zero, so the saved state has one shape either way.
  */
 public final class AdamW implements AutoCloseable {
 
@@ -23,6 +26,7 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray> v = new ArrayList<>();
     private final double weightDecay;
     private final double beta2;
+    private final boolean[] muon;
     private long stepCount;
 
     /** Zero moments shaped like {@code params}, on {@code manager}, with beta2 = {@link #PAPER_BETA2}. */
@@ -32,6 +36,15 @@ public final class AdamW implements AutoCloseable {
 
     /** Zero moments shaped like {@code params}, on {@code manager}; {@code beta2} is the second-moment decay. */
     public AdamW(NDManager manager, List<NDArray> params, double weightDecay, double beta2) {
+        this(manager, params, weightDecay, beta2, new boolean[params.size()]);
+    }
+
+    /** As above, with {@code muon[i]} saying whether parameter i takes the {@link Muon} update. */
+    public AdamW(NDManager manager, List<NDArray> params, double weightDecay, double beta2, boolean[] muon) {
+        if (muon.length != params.size()) {
+            throw new IllegalArgumentException("muon flags cover " + muon.length + " parameters, not " + params.size());
+        }
+        this.muon = muon.clone();
         if (!(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("adam beta2 must be in [0, 1), got " + beta2);
         }
@@ -64,6 +77,10 @@ public final class AdamW implements AutoCloseable {
         float epsCorrected = (float) (EPSILON * Math.sqrt(bc2));
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
+            if (muon[i]) {
+                Muon.step(p, grads.get(i), m.get(i), lr, weightDecay);
+                continue;
+            }
             p.getNDArrayInternal().adamUpdate(new NDList(p, grads.get(i), m.get(i), v.get(i)), new NDList(p),
                     (float) lr, lrCorrected, (float) weightDecay, 1f, -1f, (float) BETA1, (float) beta2, epsCorrected,
                     false, true);

@@ -207,7 +207,11 @@ public final class DiffusionTrainer {
             params = model.getParameters().values().stream().map(Parameter::getArray).toList();
             emaParams = emaModel.getParameters().values().stream().map(Parameter::getArray).toList();
             Tensors.copyAll(params, emaParams);
-            try (AdamW opt = new AdamW(manager, params, config.weightDecay(), config.adamBeta2())) {
+            boolean[] muon = new boolean[params.size()];
+            for (int i = 0; i < muon.length; i++) {
+                muon[i] = config.optimizer().equals("muon") && Muon.appliesTo(names.get(i), params.get(i).getShape());
+            }
+            try (AdamW opt = new AdamW(manager, params, config.weightDecay(), config.adamBeta2(), muon)) {
                 optimizer = opt;
                 long resumedFrom = 0;
                 if (resumeFrom != null) {

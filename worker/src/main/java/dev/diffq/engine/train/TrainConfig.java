@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param emaWarmupSteps the EMA copies the weights for this many steps before it starts averaging
  * @param labelDropout  probability that a label is replaced by the null class (classifier-free guidance)
  * @param adamBeta2     AdamW's second-moment decay (beta1 stays 0.9)
+ * @param optimizer     adamw | muon: muon updates the hidden layers' weight matrices with {@link Muon} and every other
+ *                      parameter with AdamW, at the same learning rate
  * @param minSnrGamma   Min-SNR-gamma loss weighting; 0 = off
  * @param timestepShift how training timesteps are drawn: 1 = uniform; s > 1 shifts them towards high noise
  *                      (t = T s u / (1 + (s - 1) u), u uniform), s < 1 towards low noise
@@ -39,6 +41,7 @@ public record TrainConfig(
         double learningRate,
         double weightDecay,
         double adamBeta2,
+        String optimizer,
         int warmupSteps,
         String lrDecay,
         double gradClip,
@@ -65,6 +68,7 @@ public record TrainConfig(
     public static final List<String> SCHEDULES = List.of("linear", "cosine", "sigmoid");
     public static final List<String> OBJECTIVES = List.of("eps", "v");
     public static final List<String> LOSSES = List.of("l2", "l1", "huber");
+    public static final List<String> OPTIMIZERS = List.of("adamw", "muon");
 
     public TrainConfig {
         Objects.requireNonNull(model, "model");
@@ -72,6 +76,7 @@ public record TrainConfig(
         schedule = lower(schedule);
         objective = lower(objective);
         loss = lower(loss);
+        optimizer = lower(optimizer);
         device = lower(device);
     }
 
@@ -92,6 +97,7 @@ public record TrainConfig(
         b.learningRate = learningRate;
         b.weightDecay = weightDecay;
         b.adamBeta2 = adamBeta2;
+        b.optimizer = optimizer;
         b.warmupSteps = warmupSteps;
         b.lrDecay = lrDecay;
         b.gradClip = gradClip;
@@ -174,6 +180,9 @@ public record TrainConfig(
         if (!OBJECTIVES.contains(objective)) {
             v.add("objective: must be one of " + String.join(", ", OBJECTIVES));
         }
+        if (!OPTIMIZERS.contains(optimizer)) {
+            v.add("optimizer: must be one of " + String.join(", ", OPTIMIZERS));
+        }
         if (!LOSSES.contains(loss)) {
             v.add("loss: must be one of " + String.join(", ", LOSSES));
         }
@@ -231,6 +240,7 @@ public record TrainConfig(
         o.put("learning_rate", learningRate);
         o.put("weight_decay", weightDecay);
         o.put("adam_beta2", adamBeta2);
+        o.put("optimizer", optimizer);
         o.put("warmup_steps", warmupSteps);
         o.put("lr_decay", lrDecay);
         o.put("grad_clip", gradClip);
@@ -264,6 +274,8 @@ public record TrainConfig(
         b.learningRate = o.path("learning_rate").asDouble(b.learningRate);
         b.weightDecay = o.path("weight_decay").asDouble(b.weightDecay);
         b.adamBeta2 = o.path("adam_beta2").asDouble(AdamW.PAPER_BETA2);
+        // checkpoints written before the option used AdamW throughout
+        b.optimizer = o.path("optimizer").asText("adamw");
         b.warmupSteps = o.has("warmup_steps") ? o.path("warmup_steps").asInt() : null;
         b.lrDecay = o.path("lr_decay").asText(null);
         b.gradClip = o.path("grad_clip").asDouble(b.gradClip);
@@ -342,6 +354,7 @@ public record TrainConfig(
         // section 21; section 12 saw the same direction with another recipe). Checkpoints written before the option
         // read 0.999 (fromJson)
         public double adamBeta2 = 0.99;
+        public String optimizer = "adamw";
         /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate; a run
          * bounded only by time gets {@link #TIME_BOUND_WARMUP_STEPS}, since on a CPU it may last only hundreds of steps. */
         public Integer warmupSteps = null;
@@ -390,6 +403,7 @@ public record TrainConfig(
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
         public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
+        public Builder optimizer(String v) { optimizer = v; return this; }
         public Builder warmupSteps(Integer v) { warmupSteps = v; return this; }
         public Builder lrDecay(String v) { lrDecay = v; return this; }
         public Builder gradClip(double v) { gradClip = v; return this; }
@@ -417,7 +431,7 @@ public record TrainConfig(
             String decay = lrDecay != null ? lrDecay : "cosine";
             int warmup = warmupSteps != null ? warmupSteps
                     : (steps > 0 ? (int) Math.min(200, Math.max(1, steps / 10)) : TIME_BOUND_WARMUP_STEPS);
-            return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, adamBeta2, warmup,
+            return new TrainConfig(model, dataset, steps, maxMinutes, batchSize, learningRate, weightDecay, adamBeta2, optimizer, warmup,
                     decay, gradClip, emaDecay, emaWarmupSteps, labelDropout, gradAccum, schedule, timesteps, objective,
                     loss, minSnrGamma, timestepShift, stratifiedTimesteps, seed, checkpointEverySteps, checkpointEveryMinutes, sampleEverySteps,
                     logEverySteps, randomFlip, device);

@@ -52,12 +52,14 @@ class TrainCommandTest {
         assertTrue(o.output().contains("--steps: 'ten' is not a whole number"), o.output());
 
         o = run("--out", tmp.toString(), "--dataset", "mnist", "--steps", "10", "--batch", "0", "--device", "tpu",
-                "--adam-beta2", "0.8", "--timestep-shift", "20", "--label-dropout", "1.5", "--loss", "l3");
+                "--adam-beta2", "0.8", "--timestep-shift", "20", "--label-dropout", "1.5", "--loss", "l3",
+                "--optimizer", "sgd");
         assertEquals(2, o.status());
         assertTrue(o.output().contains("timestep_shift: must be in [0.1, 10]"), o.output());
         assertTrue(o.output().contains("adam_beta2: must be in [0.9, 1)"), o.output());
         assertTrue(o.output().contains("label_dropout: must be in [0, 1]"), o.output());
         assertTrue(o.output().contains("loss: must be one of l2, l1, huber"), o.output());
+        assertTrue(o.output().contains("optimizer: must be one of adamw, muon"), o.output());
         assertTrue(o.output().contains("batch_size: must be between 1 and 4096"), o.output());
         assertTrue(o.output().contains("device: must be auto, cpu, gpu or gpu:N"), o.output());
 
@@ -95,7 +97,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("run");
         Outcome o = run("--dataset", data.toString(), "--steps", "2", "--batch", "2", "--out", out.toString(),
                 "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05", "--loss", "L1",
-                "--timestep-draw", "Independent");
+                "--timestep-draw", "Independent", "--optimizer", "Muon");
         assertEquals(0, o.status(), o.output());
         assertTrue(o.output().contains("mnist-small (2 classes)"), o.output());
         assertTrue(o.output().contains("step 2/2 [========================] 100% loss "), o.output());
@@ -108,6 +110,7 @@ class TrainCommandTest {
         assertEquals(0.05, saved.labelDropout());
         assertEquals("l1", saved.loss());
         assertFalse(saved.stratifiedTimesteps(), "the default is stratified; the option turns it off");
+        assertEquals("muon", saved.optimizer());
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
         o = run("--dataset", data.toString(), "--steps", "3", "--out", out.toString());

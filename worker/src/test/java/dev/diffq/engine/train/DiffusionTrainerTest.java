@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class DiffusionTrainerTest {
@@ -118,9 +120,10 @@ class DiffusionTrainerTest {
         }
     }
 
-    @Test
-    void resumingFromACheckpointReproducesTheUninterruptedRun() throws IOException {
-        TrainConfig cfg = config(TINY_UNET, 8).minSnrGamma(5).objective("v").build();
+    @ParameterizedTest
+    @ValueSource(strings = {"adamw", "muon"})
+    void resumingFromACheckpointReproducesTheUninterruptedRun(String optimizer) throws IOException {
+        TrainConfig cfg = config(TINY_UNET, 8).minSnrGamma(5).objective("v").optimizer(optimizer).build();
         InMemoryImageDataset ds = dataset(13, 3);
         DiffusionTrainer unetTrainer = new DiffusionTrainer(new NpmPackageCache(tmp.resolve("no-cache")));
 

@@ -193,11 +193,16 @@ class ScheduleAndRandomTest {
         assertEquals(strat, TrainConfig.fromJson(strat.toJson()));
         oldCheckpoint.remove("stratified_timesteps");
         assertFalse(TrainConfig.fromJson(oldCheckpoint).stratifiedTimesteps(), "configs from before the option");
+        TrainConfig other = c.toBuilder().optimizer(c.optimizer().equals("muon") ? "adamw" : "muon").build();
+        assertEquals(other, TrainConfig.fromJson(other.toJson()));
+        oldCheckpoint.remove("optimizer");
+        assertEquals("adamw", TrainConfig.fromJson(oldCheckpoint).optimizer(), "configs from before the option");
 
         TrainConfig bad = TrainConfig.builder(model, "mnist").batchSize(0).lrDecay("cosine").objective("x0")
-                .device("tpu").adamBeta2(0.5).timestepShift(0).build();
+                .device("tpu").adamBeta2(0.5).timestepShift(0).optimizer("lion").build();
         var v = bad.violations();
         assertTrue(v.contains("batch_size: must be between 1 and 4096"), v.toString());
+        assertTrue(v.contains("optimizer: must be one of adamw, muon"), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("steps: set steps or max_minutes")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("lr_decay: cosine decays over the run")), v.toString());
         assertTrue(v.stream().anyMatch(s -> s.startsWith("objective: must be one of eps, v")), v.toString());

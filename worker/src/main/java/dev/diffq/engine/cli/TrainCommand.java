@@ -56,7 +56,7 @@ public final class TrainCommand {
             "  --min-snr G          Min-SNR-gamma loss weighting (default 0 = off; it starves the high-noise steps)",
             "  --adam-beta2 B       AdamW's second-moment decay, in [0.9, 1) (default 0.99)",
             "  --optimizer O        adamw, or muon: Muon for the hidden layers' weight matrices, AdamW for the rest",
-            "                       (default adamw)",
+            "                       (default muon)",
             "  --label-dropout P    share of labels replaced by the null class, for classifier-free guidance (default 0.1)",
             "  --timestep-shift S   draw training timesteps shifted towards high noise (S > 1) or low noise (S < 1);",
             "                       default 2 (median timestep 667 of 1000); 1 = uniform",

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains a DDPM UNet: for each optimizer step, {@code gradAccum} micro-batches of (x0, t, noise, label) are drawn,
  * the model predicts eps or v from x_t, the (Min-SNR weighted) loss is backpropagated, the global gradient norm is
- * clipped, AdamW updates the weights and the EMA follows. Every random draw comes from the seed and the step (see
+ * clipped, AdamW (and {@link Muon} for the hidden weight matrices, as the config says) updates the weights and the
+ * EMA follows. Every random draw comes from the seed and the step (see
  * {@link StepRandom} and {@link DataOrder}), and the optimizer state is saved in full, so a run resumed from a
  * checkpoint continues exactly as an uninterrupted one would. A run in an output directory that already holds a
  * complete checkpoint resumes from it.

@@ -97,7 +97,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("run");
         Outcome o = run("--dataset", data.toString(), "--steps", "2", "--batch", "2", "--out", out.toString(),
                 "--device", "cpu", "--log-every", "1", "--label-dropout", "0.05", "--loss", "L1",
-                "--timestep-draw", "Independent", "--optimizer", "Muon");
+                "--timestep-draw", "Independent", "--optimizer", "AdamW");
         assertEquals(0, o.status(), o.output());
         assertTrue(o.output().contains("mnist-small (2 classes)"), o.output());
         assertTrue(o.output().contains("step 2/2 [========================] 100% loss "), o.output());
@@ -110,7 +110,7 @@ class TrainCommandTest {
         assertEquals(0.05, saved.labelDropout());
         assertEquals("l1", saved.loss());
         assertFalse(saved.stratifiedTimesteps(), "the default is stratified; the option turns it off");
-        assertEquals("muon", saved.optimizer());
+        assertEquals("adamw", saved.optimizer(), "the default is muon; the option picks AdamW throughout");
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
         o = run("--dataset", data.toString(), "--steps", "3", "--out", out.toString());

@@ -193,7 +193,8 @@ class ScheduleAndRandomTest {
         assertEquals(strat, TrainConfig.fromJson(strat.toJson()));
         oldCheckpoint.remove("stratified_timesteps");
         assertFalse(TrainConfig.fromJson(oldCheckpoint).stratifiedTimesteps(), "configs from before the option");
-        TrainConfig other = c.toBuilder().optimizer(c.optimizer().equals("muon") ? "adamw" : "muon").build();
+        assertEquals("muon", c.optimizer(), "the default updates the hidden layers with Muon");
+        TrainConfig other = c.toBuilder().optimizer("adamw").build();
         assertEquals(other, TrainConfig.fromJson(other.toJson()));
         oldCheckpoint.remove("optimizer");
         assertEquals("adamw", TrainConfig.fromJson(oldCheckpoint).optimizer(), "configs from before the option");

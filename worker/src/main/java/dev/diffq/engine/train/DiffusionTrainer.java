@@ -116,7 +116,7 @@ public final class DiffusionTrainer {
         throw new IllegalArgumentException("device: must be auto, cpu, gpu or gpu:N, got '" + spec + "'");
     }
 
-    /** A checkpoint can only continue the run it came from: same model, diffusion setup and dataset. */
+    /** A checkpoint can only continue the run it came from: same model, diffusion setup, optimizer and dataset. */
     static void checkCompatible(TrainConfig config, ImageDataset dataset, Path dir, Checkpoint.State state)
             throws IOException {
         TrainConfig saved = Checkpoint.readConfig(dir);
@@ -132,6 +132,10 @@ public final class DiffusionTrainer {
         }
         if (!saved.objective().equals(config.objective())) {
             diffs.add("objective: checkpoint " + saved.objective() + ", this run " + config.objective());
+        }
+        if (!saved.optimizer().equals(config.optimizer())) {
+            // the saved moments mean different things: Muon's momentum in AdamW's first-moment slot, no second moment
+            diffs.add("optimizer: checkpoint " + saved.optimizer() + ", this run " + config.optimizer());
         }
         if (!state.datasetName().equals(dataset.name()) || state.datasetSize() != dataset.size()) {
             diffs.add("dataset: checkpoint '" + state.datasetName() + "' (" + state.datasetSize() + " images), this run '"

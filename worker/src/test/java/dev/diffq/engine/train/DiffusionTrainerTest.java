@@ -279,6 +279,10 @@ class DiffusionTrainerTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> trainer(tmp).train(config(4).objective("eps").build(), dataset(10, 3), out, null));
         assertTrue(e.getMessage().contains("objective: checkpoint v, this run eps"), e.getMessage());
+
+        e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(tmp).train(config(4).optimizer("adamw").build(), dataset(10, 3), out, null));
+        assertTrue(e.getMessage().contains("optimizer: checkpoint muon, this run adamw"), e.getMessage());
     }
 
     @Test

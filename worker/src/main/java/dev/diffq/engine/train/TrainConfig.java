@@ -355,9 +355,9 @@ public record TrainConfig(
         // read 0.999 (fromJson)
         public double adamBeta2 = 0.99;
         // muon: at 1,200 steps, 95.0% of unguided samples read as their class against 90.6% with AdamW, at an FD below
-        // the real-digit baseline's; at the 20-minute protocol the first model with 99.5% on both sampling seeds in
-        // one setting, above AdamW's accuracy/FD line (docs/BENCHMARKS.md section 25). Checkpoints written before the
-        // option read adamw (fromJson)
+        // the real-digit baseline's; at the 20-minute protocol above AdamW's accuracy/FD line on both sampling seeds
+        // (99.5% / 99.6% against 99.0% / 98.8%, docs/BENCHMARKS.md section 25). Checkpoints written before the option
+        // read adamw (fromJson)
         public String optimizer = "muon";
         /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate; a run
          * bounded only by time gets {@link #TIME_BOUND_WARMUP_STEPS}, since on a CPU it may last only hundreds of steps. */

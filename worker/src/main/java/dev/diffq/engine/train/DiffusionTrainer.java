@@ -430,12 +430,11 @@ public final class DiffusionTrainer {
         private void skip(String why) {
             skippedSteps++;
             consecutiveSkips++;
-            // overwrite, not subtract: NaN - NaN stays NaN, and gradients add up across steps until an update
             try (NDManager scope = manager.newSubManager()) {
                 for (NDArray p : params) {
                     NDArray g = p.getGradient();
                     g.attach(scope);
-                    g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+                    Tensors.clearGradient(g);
                 }
             }
             if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {

@@ -2,7 +2,6 @@ package dev.diffq.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -25,8 +24,6 @@ public final class Muon {
     private static final float A = 3.4445f;
     private static final float B = -4.7750f;
     private static final float C = 2.0315f;
-
-    private static final NDIndex ALL = new NDIndex("...");
 
     private Muon() {
     }
@@ -83,7 +80,7 @@ public final class Muon {
                 }
                 target.subi(update);
             }
-            grad.set(ALL, 0f); // as AdamW's kernel does: gradients add up across backward passes
+            Tensors.clearGradient(grad); // as AdamW's kernel does
         }
     }
 }

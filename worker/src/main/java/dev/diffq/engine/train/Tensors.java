@@ -108,6 +108,14 @@ public final class Tensors {
 
     private static final ai.djl.ndarray.index.NDIndex ALL = new ai.djl.ndarray.index.NDIndex("...");
 
+    /**
+     * Sets a gradient to zero in place, as an update must (gradients add up across backward passes). Overwritten, not
+     * multiplied or subtracted: NaN * 0 and NaN - NaN stay NaN.
+     */
+    public static void clearGradient(NDArray grad) {
+        grad.set(ALL, 0f);
+    }
+
     public static void copyAll(List<NDArray> src, List<NDArray> dst) {
         for (int i = 0; i < src.size(); i++) {
             copyInto(src.get(i), dst.get(i), "array " + i);

@@ -229,6 +229,15 @@ class WorkerDeliveryTest {
         assertEquals(List.of(true, true, false), failed.stream().map(e -> e.getFailed().getRetryable()).toList());
         assertTrue(failed.get(2).getFailed().getReason().contains("boom in job-poison"),
                 failed.get(2).getFailed().getReason());
+        // each attempt writes spec.json in the background; its Artifact event still comes before that attempt's
+        // Failed, so nothing follows the job's final event
+        List<JobEvent> all = h.awaitEvents("job-poison", es -> es.stream().filter(e -> e.getKindCase() == KindCase.ARTIFACT
+                && e.getArtifact().getName().equals("spec.json")).count() == 3, WAIT);
+        for (JobEvent f : failed) {
+            int failedAt = all.indexOf(f);
+            assertTrue(all.subList(failedAt + 1, all.size()).stream().noneMatch(e -> e.getAttempt() == f.getAttempt()),
+                    "attempt " + f.getAttempt() + " sent events after its Failed: " + kinds(all));
+        }
 
         List<ConsumerRecord<String, byte[]>> dlq = h.dlq("job-poison");
         assertEquals(1, dlq.size());

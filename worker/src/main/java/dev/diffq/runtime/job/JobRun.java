@@ -212,6 +212,9 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             log.info("{}: attempt {} of {} on {} ({})", unit.label(), attempt, max, services.workerId(), delivery.where());
             ExecutionResult result = executor.execute(ctx);
             ctx.closeProgress();
+            if (!result.finished()) {
+                settle(specWrite);
+            }
             if (result.finished()) {
                 if (specWrite != null) {
                     await(specWrite); // a job is not done before its spec.json is in the bucket
@@ -234,6 +237,7 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             if (ctx != null) {
                 ctx.closeProgress();
             }
+            settle(specWrite);
             if (services.cancels().isCancelled(unit.jobId())) {
                 services.events().sendAndWait(cancelled("cancelled while running"));
                 return Outcome.commit("cancelled while running (the executor ended with " + e + ")");
@@ -343,6 +347,23 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             return task.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /**
+     * Waits for the spec write without failing on it: its Artifact event must go out before this attempt's
+     * Failed or Cancelled event, or a reader sees an event after the job's final one.
+     */
+    private static void settle(Future<?> specWrite) {
+        if (specWrite == null) {
+            return;
+        }
+        try {
+            specWrite.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.warn("spec.json not written: {}", e.getCause().toString());
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -31,8 +33,14 @@ import dev.diffq.proto.JobSpec;
 import dev.diffq.proto.ModelConfig;
 import dev.diffq.proto.SampleSpec;
 import dev.diffq.proto.TrainSpec;
+import dev.diffq.engine.train.Checkpoint;
+import dev.diffq.engine.train.DiffusionTrainer;
+import dev.diffq.engine.train.TrainConfig;
+import dev.diffq.engine.train.TrainListener;
 import dev.diffq.runtime.exec.SampleJobExecutor;
+import dev.diffq.runtime.exec.SpecMapping;
 import dev.diffq.runtime.exec.TrainJobExecutor;
+import dev.diffq.runtime.storage.CheckpointStore;
 import dev.diffq.runtime.storage.ObjectStore;
 
 /**
@@ -57,13 +65,45 @@ class EngineJobsTest {
         h.close();
     }
 
-    @Test
-    void trainThenSampleInShardsGivesTheSameImagesAsOneRun() throws Exception {
-        JobSpec train = SpecDefaults.normalize(JobSpec.newBuilder().setName("tiny").setSeed(7).setTrain(TrainSpec.newBuilder()
+    /** A tiny UNet for 6 steps on the uploaded "tiny" dataset, checkpoints every 3. */
+    private static JobSpec tinyTrainSpec() {
+        return SpecDefaults.normalize(JobSpec.newBuilder().setName("tiny").setSeed(7).setTrain(TrainSpec.newBuilder()
                 .setModel(ModelConfig.newBuilder().setPreset("custom").setImageSize(8).setInChannels(1)
                         .setBaseChannels(8).addChannelMults(1).addChannelMults(2).setBlocksPerLevel(1).setNumClasses(2))
                 .setDataset("upload:tiny").setSteps(6).setBatchSize(4).setTimesteps(50).setWarmupSteps(1)
                 .setCheckpointEverySteps(3)).build());
+    }
+
+    @Test
+    void aJobResumedFromAnAdamWCheckpointFinishesWithAdamW(@TempDir Path tmp) throws Exception {
+        // step 3 of a job as a worker from before Muon became the default left it: AdamW throughout
+        JobSpec spec = tinyTrainSpec();
+        Path data = tmp.resolve("tiny"); // the folder name is the dataset's name
+        String prefix = ObjectKeys.dataset("tiny");
+        for (ObjectStore.ObjectInfo o : h.store.list(prefix)) {
+            h.store.download(o.key(), data.resolve(o.key().substring(prefix.length())));
+        }
+        TrainConfig old = SpecMapping.train(spec.getTrain(), data.toString(), 7, "cpu").toBuilder()
+                .optimizer("adamw").steps(3).build();
+        Path out = data.resolveSibling("run");
+        new DiffusionTrainer().train(old, out, TrainListener.NONE);
+        new CheckpointStore(h.store).upload("train-legacy", 3, out.resolve(Checkpoint.ROOT_NAME).resolve("step-3"));
+
+        h.publish(Topics.TRAIN, RuntimeHarness.request("train-legacy", spec));
+        List<JobEvent> events = h.awaitEvents("train-legacy", RuntimeHarness.hasFinal(), WAIT);
+        JobEvent end = events.get(events.size() - 1);
+        assertEquals(KindCase.SUCCEEDED, end.getKindCase(), "events: " + describe(events));
+        JsonNode summary = ObjectStore.JSON.readTree(h.store.get(end.getSucceeded().getResult()).orElseThrow()).get("summary");
+        assertEquals(3, summary.get("resumed_from_step").asLong(), summary.toString());
+        assertEquals(6, summary.get("steps").asLong(), summary.toString());
+        JsonNode config = ObjectStore.JSON.readTree(h.store.get(ObjectKeys.checkpointPrefix("train-legacy", 6)
+                + Checkpoint.CONFIG).orElseThrow());
+        assertEquals("adamw", config.get("optimizer").asText(), "the resumed run keeps its optimizer");
+    }
+
+    @Test
+    void trainThenSampleInShardsGivesTheSameImagesAsOneRun() throws Exception {
+        JobSpec train = tinyTrainSpec();
         h.publish(Topics.TRAIN, RuntimeHarness.request("train-1", train));
         List<JobEvent> events = h.awaitEvents("train-1", RuntimeHarness.hasFinal(), WAIT);
         assertEquals(KindCase.SUCCEEDED, events.get(events.size() - 1).getKindCase(), "events: " + describe(events));

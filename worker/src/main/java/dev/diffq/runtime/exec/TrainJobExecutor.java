@@ -33,7 +33,7 @@ public final class TrainJobExecutor implements JobExecutor {
         if (dataset.startsWith("upload:")) {
             dataset = ctx.dataset(dataset.substring("upload:".length())).toString();
         }
-        TrainConfig config = SpecMapping.train(spec, dataset, Seeds.of(ctx), ctx.device());
+        TrainConfig mapped = SpecMapping.train(spec, dataset, Seeds.of(ctx), ctx.device());
         Path out = ctx.workDir().resolve("run");
         Path root = out.resolve(Checkpoint.ROOT_NAME);
         Files.createDirectories(root);
@@ -41,6 +41,9 @@ public final class TrainJobExecutor implements JobExecutor {
         if (resume.isPresent()) {
             copyTree(resume.get().dir(), root.resolve("step-" + resume.get().step()));
         }
+        // A spec names no optimizer: a job resumed after a deploy changed the default keeps the one it started with.
+        TrainConfig config = resume.isEmpty() ? mapped
+                : mapped.toBuilder().optimizer(Checkpoint.readConfig(resume.get().dir()).optimizer()).build();
         Path metrics = out.resolve("metrics.jsonl");
         Path[] lastGrid = new Path[1];
         double[] lastProgress = new double[5]; // step, total, loss, images/s, eta

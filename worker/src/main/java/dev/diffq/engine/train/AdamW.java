@@ -26,7 +26,8 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray> v = new ArrayList<>();
     private final double weightDecay;
     private final double beta2;
-    private final boolean[] muon;
+    private final boolean[] flags;
+    private final Muon muon;
     private long stepCount;
 
     /** Zero moments shaped like {@code params}, on {@code manager}, with beta2 = {@link #PAPER_BETA2}. */
@@ -39,12 +40,13 @@ public final class AdamW implements AutoCloseable {
         this(manager, params, weightDecay, beta2, new boolean[params.size()]);
     }
 
-    /** As above, with {@code muon[i]} saying whether parameter i takes the {@link Muon} update. */
-    public AdamW(NDManager manager, List<NDArray> params, double weightDecay, double beta2, boolean[] muon) {
-        if (muon.length != params.size()) {
-            throw new IllegalArgumentException("muon flags cover " + muon.length + " parameters, not " + params.size());
+    /** As above, with {@code muonFlags[i]} saying whether parameter i takes the {@link Muon} update. */
+    public AdamW(NDManager manager, List<NDArray> params, double weightDecay, double beta2, boolean[] muonFlags) {
+        if (muonFlags.length != params.size()) {
+            throw new IllegalArgumentException("muon flags cover " + muonFlags.length + " parameters, not " + params.size());
         }
-        this.muon = muon.clone();
+        this.flags = muonFlags.clone();
+        this.muon = new Muon(params.stream().map(NDArray::getShape).toList(), flags);
         if (!(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("adam beta2 must be in [0, 1), got " + beta2);
         }
@@ -77,14 +79,14 @@ public final class AdamW implements AutoCloseable {
         float epsCorrected = (float) (EPSILON * Math.sqrt(bc2));
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
-            if (muon[i]) {
-                Muon.step(p, grads.get(i), m.get(i), lr, weightDecay);
+            if (flags[i]) {
                 continue;
             }
             p.getNDArrayInternal().adamUpdate(new NDList(p, grads.get(i), m.get(i), v.get(i)), new NDList(p),
                     (float) lr, lrCorrected, (float) weightDecay, 1f, -1f, (float) BETA1, (float) beta2, epsCorrected,
                     false, true);
         }
+        muon.step(params, grads, m, lr, weightDecay);
     }
 
     /** The moments in parameter order (m then v, each list as long as the parameter list). */

@@ -1,8 +1,15 @@
 package dev.diffq.engine.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Muon (Jordan et al. 2024, "Muon: an optimizer for hidden layers"): the update of a weight matrix is its Nesterov
@@ -25,7 +32,30 @@ public final class Muon {
     private static final float B = -4.7750f;
     private static final float C = 2.0315f;
 
-    private Muon() {
+    /** The flagged parameters of one shape, orthogonalized together as one batched product. */
+    private record Group(int[] members, Shape shape, long rows, long cols) {}
+
+    private final List<Group> groups = new ArrayList<>();
+
+    /**
+     * Muon for the parameters {@code i} with {@code flags[i]}, of the given shapes. Parameters of one shape share a
+     * batched orthogonalization: a UNet has dozens of small matrices in a handful of shapes, and one chain of native
+     * calls per shape instead of per matrix is most of Muon's cost on a CPU.
+     */
+    Muon(List<Shape> shapes, boolean[] flags) {
+        Map<Shape, List<Integer>> byShape = new LinkedHashMap<>();
+        for (int i = 0; i < flags.length; i++) {
+            if (flags[i]) {
+                byShape.computeIfAbsent(shapes.get(i), k -> new ArrayList<>()).add(i);
+            }
+        }
+        byShape.forEach((shape, members) -> groups.add(new Group(members.stream().mapToInt(Integer::intValue).toArray(),
+                shape, shape.get(0), shape.size() / shape.get(0))));
+    }
+
+    /** How many batched orthogonalizations a step runs: one per distinct shape. */
+    int groupCount() {
+        return groups.size();
     }
 
     /**
@@ -41,46 +71,62 @@ public final class Muon {
 
     /**
      * An approximately orthogonal matrix with the row and column spaces of {@code g} (rows x cols, any order), the
-     * result on {@code g}'s manager.
+     * result on {@code g}'s manager. A 3-D {@code g} (n x rows x cols) is n matrices, each orthogonalized alone.
      */
     public static NDArray orthogonalize(NDArray g) {
-        long rows = g.getShape().get(0);
-        long cols = g.getShape().get(1);
+        int d = g.getShape().dimension();
+        long rows = g.getShape().get(d - 2);
+        long cols = g.getShape().get(d - 1);
         boolean wide = rows <= cols; // iterate on the smaller Gram matrix
-        NDArray x = wide ? g : g.transpose();
-        x = x.div(x.norm().add(1e-7f)); // every singular value <= 1, where the iteration converges
+        NDArray x = wide ? g : transposeLast(g);
+        // each matrix divided by its Frobenius norm: every singular value <= 1, where the iteration converges
+        x = x.div(x.norm(new int[] {d - 2, d - 1}, true).add(1e-7f));
         for (int k = 0; k < NEWTON_SCHULZ_STEPS; k++) {
-            NDArray gram = x.matMul(x.transpose());
+            NDArray gram = x.matMul(transposeLast(x));
             NDArray poly = gram.mul(B).add(gram.matMul(gram).mul(C));
             x = x.mul(A).add(poly.matMul(x));
         }
-        return wide ? x : x.transpose();
+        return wide ? x : transposeLast(x);
+    }
+
+    private static NDArray transposeLast(NDArray x) {
+        return x.getShape().dimension() == 2 ? x.transpose() : x.transpose(0, 2, 1);
     }
 
     /**
-     * One update of {@code param} in place: {@code momentum = 0.95 momentum + grad}, then
+     * One update of each Muon parameter in place: {@code momentum = 0.95 momentum + grad}, then
      * {@code param -= lr (rms match) orthogonalize(grad + 0.95 momentum)} after the decoupled decay
-     * {@code param *= 1 - lr wd}; then clears the gradient.
+     * {@code param *= 1 - lr wd}; then clears its gradient. The lists are indexed like the flags.
      */
-    static void step(NDArray param, NDArray grad, NDArray momentum, double lr, double weightDecay) {
-        Shape shape = param.getShape();
-        long rows = shape.get(0);
-        long cols = shape.size() / rows;
-        try (NDManager scratch = momentum.getManager().newSubManager()) {
-            momentum.muli((float) MOMENTUM).addi(grad);
-            NDArray nesterov = momentum.mul((float) MOMENTUM);
-            nesterov.attach(scratch);
-            NDArray update = orthogonalize(nesterov.addi(grad).reshape(rows, cols))
-                    .mul((float) (lr * RMS_MATCH * Math.sqrt(Math.max(rows, cols))))
-                    .reshape(shape);
-            // In place through a detached view: parameters require gradients (see Tensors.copyInto).
-            try (NDArray target = param.stopGradient()) {
-                if (weightDecay > 0) {
-                    target.muli((float) (1 - lr * weightDecay));
+    void step(List<NDArray> params, List<NDArray> grads, List<NDArray> momenta, double lr, double weightDecay) {
+        for (Group group : groups) {
+            int n = group.members().length;
+            try (NDManager scratch = momenta.get(group.members()[0]).getManager().newSubManager()) {
+                NDList groupGrads = new NDList(n);
+                NDList groupMomenta = new NDList(n);
+                for (int i : group.members()) {
+                    momenta.get(i).muli((float) MOMENTUM).addi(grads.get(i));
+                    groupGrads.add(grads.get(i));
+                    groupMomenta.add(momenta.get(i));
                 }
-                target.subi(update);
+                NDArray grad = NDArrays.stack(groupGrads);
+                grad.attach(scratch);
+                NDArray nesterov = NDArrays.stack(groupMomenta);
+                nesterov.attach(scratch);
+                NDArray update = orthogonalize(nesterov.muli((float) MOMENTUM).addi(grad).reshape(n, group.rows(),
+                        group.cols())).muli((float) (lr * RMS_MATCH * Math.sqrt(Math.max(group.rows(), group.cols()))));
+                for (int k = 0; k < n; k++) {
+                    int i = group.members()[k];
+                    // In place through a detached view: parameters require gradients (see Tensors.copyInto).
+                    try (NDArray target = params.get(i).stopGradient()) {
+                        if (weightDecay > 0) {
+                            target.muli((float) (1 - lr * weightDecay));
+                        }
+                        target.subi(update.get(k).reshape(group.shape()));
+                    }
+                    Tensors.clearGradient(grads.get(i)); // as AdamW's kernel does
+                }
             }
-            Tensors.clearGradient(grad); // as AdamW's kernel does
         }
     }
 }

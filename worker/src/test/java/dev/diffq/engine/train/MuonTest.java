@@ -101,7 +101,7 @@ class MuonTest {
             float[] g = grad.toFloatArray();
             NDArray momentum = m.zeros(shape);
 
-            Muon.step(param, grad, momentum, lr, wd);
+            new Muon(List.of(shape), new boolean[] {true}).step(List.of(param), List.of(grad), List.of(momentum), lr, wd);
 
             assertArrayEquals(g, momentum.toFloatArray(), 0f, "momentum = 0.95 * 0 + grad");
             assertTrue(Arrays.equals(new float[g.length], grad.toFloatArray()), "the gradient is cleared");
@@ -118,6 +118,52 @@ class MuonTest {
             assertTrue(rms > 0.6 * Muon.RMS_MATCH * lr && rms < 1.3 * Muon.RMS_MATCH * lr, "update RMS " + rms);
             assertTrue(along > 0, "the update descends along the gradient");
         }
+    }
+
+    @Test
+    void parametersOfOneShapeStepTogetherAsEachWouldAlone() {
+        // two 12 x 20 matrices (one batched orthogonalization), one 20 x 12 and one left to AdamW
+        List<Shape> shapes = List.of(new Shape(12, 20), new Shape(20, 12), new Shape(12, 20), new Shape(12, 20));
+        boolean[] flags = {true, true, true, false};
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[][] starts = new float[4][];
+            float[][] grads = new float[4][];
+            for (int i = 0; i < 4; i++) {
+                int rows = (int) shapes.get(i).get(0);
+                int cols = (int) shapes.get(i).get(1);
+                starts[i] = illConditioned(rows, cols, 10 + i);
+                grads[i] = illConditioned(rows, cols, 20 + i);
+            }
+            List<NDArray> params = new java.util.ArrayList<>();
+            List<NDArray> gs = new java.util.ArrayList<>();
+            List<NDArray> momenta = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                params.add(m.create(starts[i], shapes.get(i)));
+                gs.add(m.create(grads[i], shapes.get(i)));
+                momenta.add(m.create(grads[i], shapes.get(i)).mul(0.5f));
+            }
+            new Muon(shapes, flags).step(params, gs, momenta, 0.01, 0.1);
+            for (int i = 0; i < 4; i++) {
+                NDArray alone = m.create(starts[i], shapes.get(i));
+                NDArray grad = m.create(grads[i], shapes.get(i));
+                NDArray momentum = m.create(grads[i], shapes.get(i)).mul(0.5f);
+                new Muon(List.of(shapes.get(i)), new boolean[] {flags[i]}).step(List.of(alone), List.of(grad),
+                        List.of(momentum), 0.01, 0.1);
+                assertArrayEquals(alone.toFloatArray(), params.get(i).toFloatArray(), 1e-6f, "parameter " + i);
+                assertArrayEquals(momentum.toFloatArray(), momenta.get(i).toFloatArray(), 1e-6f, "momentum " + i);
+            }
+            assertArrayEquals(starts[3], params.get(3).toFloatArray(), 0f, "an unflagged parameter is not Muon's");
+            assertTrue(gs.get(3).sum().getFloat() != 0, "nor is its gradient");
+        }
+    }
+
+    @Test
+    void theOptimizerBenchTimesAllThreeUpdatesOfAPreset() {
+        OptimizerBench.Result r = OptimizerBench.run("mnist-small", 1, 1);
+        // mnist-small's hidden weight matrices come in fewer shapes than there are matrices: that is what batching buys
+        assertTrue(r.muonMatrices() > 50 && r.muonShapes() < r.muonMatrices() / 3, r.toJson());
+        assertTrue(r.adamwMs() > 0 && r.muonMs() > 0 && r.muonPerMatrixMs() > 0, r.toJson());
+        assertTrue(r.toJson().contains("\"muon_ms\":"), r.toJson());
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 import dev.diffq.engine.bench.EngineBench;
+import dev.diffq.engine.train.OptimizerBench;
 
 /**
  * {@code bin/diffq engine ...}: the diffusion engine on local files, no services needed. Each command is a class
@@ -21,6 +22,7 @@ public final class EngineCli {
               anagram           images that read as class a upright and class b upside down
               hybrid            low frequencies of class a, high frequencies of class b
               bench             one JSON line of training and sampling speed for a preset
+              bench-optimizer   one JSON line: ms per AdamW and Muon update of a preset's parameters
               train-classifier  train the MNIST classifier used by evaluate
               evaluate          class accuracy and Frechet distance of labelled MNIST samples
               mnist-digit       write one MNIST digit (and a mask) as PNG, to try inpainting and img2img on
@@ -50,6 +52,10 @@ public final class EngineCli {
             case "check-conv" -> ConvCheckCommand.run(rest, out);
             case "bench" -> {
                 EngineBench.main(rest);
+                yield 0;
+            }
+            case "bench-optimizer" -> {
+                OptimizerBench.main(rest);
                 yield 0;
             }
             default -> {

@@ -15,8 +15,8 @@ import java.util.Locale;
 
 /**
  * The cost of one optimizer update of a preset's parameters, apart from the forward and backward pass: AdamW on
- * every parameter, Muon as the trainer runs it (matrices of one shape orthogonalized in one batched product), and
- * Muon one matrix at a time. The three alternate within one process, so a busy machine slows them alike; the median
+ * every parameter, Muon as the trainer runs it (matrices of one shape orthogonalized in one batched product, long
+ * ones via their Gram matrix), the same without the Gram iteration, and Muon one matrix at a time. The four alternate within one process, so a busy machine slows them alike; the median
  * of the rounds is reported.
  *
  * <pre>java -cp ... dev.diffq.engine.train.OptimizerBench --preset mnist-small [--rounds 8] [--iters 10]</pre>
@@ -25,12 +25,13 @@ public final class OptimizerBench {
 
     /** Milliseconds per update (wall clock, median over rounds) and the Muon matrices' count and shapes. */
     public record Result(String preset, int muonMatrices, int muonShapes, double adamwMs, double muonMs,
-            double muonPerMatrixMs, int threads) {
+            double muonDirectMs, double muonPerMatrixMs, int threads) {
 
         public String toJson() {
             return String.format(Locale.ROOT, "{\"preset\":\"%s\",\"muon_matrices\":%d,\"muon_shapes\":%d,"
-                    + "\"adamw_ms\":%.2f,\"muon_ms\":%.2f,\"muon_per_matrix_ms\":%.2f,\"threads\":%d}",
-                    preset, muonMatrices, muonShapes, adamwMs, muonMs, muonPerMatrixMs, threads);
+                    + "\"adamw_ms\":%.2f,\"muon_ms\":%.2f,\"muon_direct_ms\":%.2f,\"muon_per_matrix_ms\":%.2f,"
+                    + "\"threads\":%d}",
+                    preset, muonMatrices, muonShapes, adamwMs, muonMs, muonDirectMs, muonPerMatrixMs, threads);
         }
     }
 
@@ -57,27 +58,29 @@ public final class OptimizerBench {
                 grads.add(manager.randomNormal(p.getShape()).mul(1e-3f));
                 momenta.add(manager.zeros(p.getShape()));
             }
-            // one Muon per matrix: what the update cost before same-shape matrices were batched
+            // one Muon per matrix, iterating on the matrices: the update before same-shape matrices were batched
             List<Muon> alone = new ArrayList<>();
             for (int i = 0; i < flags.length; i++) {
                 if (flags[i]) {
                     boolean[] one = new boolean[flags.length];
                     one[i] = true;
-                    alone.add(new Muon(shapes, one));
+                    alone.add(new Muon(shapes, one, Integer.MAX_VALUE));
                 }
             }
             Muon grouped = new Muon(shapes, flags);
+            Muon direct = new Muon(shapes, flags, Integer.MAX_VALUE); // batched, never via the Gram matrix
             double lr = 1e-5; // small, so the parameters barely move over the rounds
-            double[][] ms = new double[3][rounds];
+            double[][] ms = new double[4][rounds];
             try (AdamW adamw = new AdamW(manager, params, 0.0, 0.99)) {
                 for (int r = 0; r < rounds; r++) {
                     ms[0][r] = time(iters, grads, () -> adamw.step(params, grads, lr));
                     ms[1][r] = time(iters, grads, () -> grouped.step(params, grads, momenta, lr, 0.0));
-                    ms[2][r] = time(iters, grads, () -> alone.forEach(m -> m.step(params, grads, momenta, lr, 0.0)));
+                    ms[2][r] = time(iters, grads, () -> direct.step(params, grads, momenta, lr, 0.0));
+                    ms[3][r] = time(iters, grads, () -> alone.forEach(m -> m.step(params, grads, momenta, lr, 0.0)));
                 }
             }
             return new Result(preset, alone.size(), grouped.groupCount(), median(ms[0]), median(ms[1]), median(ms[2]),
-                    JniUtils.getNumThreads());
+                    median(ms[3]), JniUtils.getNumThreads());
         }
     }
 

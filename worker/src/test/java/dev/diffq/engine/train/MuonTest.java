@@ -52,7 +52,8 @@ class MuonTest {
     @Test
     void orthogonalizeMovesEverySingularValueNearOneAndKeepsTheDirection() {
         try (NDManager m = NDManager.newBaseManager()) {
-            for (int[] shape : new int[][] {{12, 40}, {40, 12}}) {
+            // 12 x 40 and 40 x 12 iterate on their Gram matrix, 16 x 24 on itself
+            for (int[] shape : new int[][] {{12, 40}, {40, 12}, {16, 24}}) {
                 int rows = shape[0];
                 int cols = shape[1];
                 float[] g = illConditioned(rows, cols, rows);
@@ -72,6 +73,18 @@ class MuonTest {
                 }
                 double nuclear = Arrays.stream(before).sum();
                 assertTrue(inner > 0.6 * nuclear && inner < 1.3 * nuclear, inner + " against " + nuclear);
+            }
+        }
+    }
+
+    @Test
+    void theGramIterationComputesWhatTheDirectOneDoes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int[] shape : new int[][] {{12, 40}, {40, 12}, {16, 24}, {8, 8}}) {
+                NDArray g = m.create(illConditioned(shape[0], shape[1], 40 + shape[0]), new Shape(shape[0], shape[1]));
+                float[] direct = Muon.orthogonalize(g, false).toFloatArray();
+                float[] viaGram = Muon.orthogonalize(g, true).toFloatArray();
+                assertArrayEquals(direct, viaGram, 1e-4f, Arrays.toString(shape));
             }
         }
     }
@@ -122,8 +135,9 @@ class MuonTest {
 
     @Test
     void parametersOfOneShapeStepTogetherAsEachWouldAlone() {
-        // two 12 x 20 matrices (one batched orthogonalization), one 20 x 12 and one left to AdamW
-        List<Shape> shapes = List.of(new Shape(12, 20), new Shape(20, 12), new Shape(12, 20), new Shape(12, 20));
+        // two 12 x 40 matrices (one batched orthogonalization, via their Gram matrices), one 20 x 12 (directly) and
+        // one left to AdamW
+        List<Shape> shapes = List.of(new Shape(12, 40), new Shape(20, 12), new Shape(12, 40), new Shape(12, 40));
         boolean[] flags = {true, true, true, false};
         try (NDManager m = NDManager.newBaseManager()) {
             float[][] starts = new float[4][];
@@ -162,7 +176,7 @@ class MuonTest {
         OptimizerBench.Result r = OptimizerBench.run("mnist-small", 1, 1);
         // mnist-small's hidden weight matrices come in fewer shapes than there are matrices: that is what batching buys
         assertTrue(r.muonMatrices() > 50 && r.muonShapes() < r.muonMatrices() / 3, r.toJson());
-        assertTrue(r.adamwMs() > 0 && r.muonMs() > 0 && r.muonPerMatrixMs() > 0, r.toJson());
+        assertTrue(r.adamwMs() > 0 && r.muonMs() > 0 && r.muonDirectMs() > 0 && r.muonPerMatrixMs() > 0, r.toJson());
         assertTrue(r.toJson().contains("\"muon_ms\":"), r.toJson());
     }
 

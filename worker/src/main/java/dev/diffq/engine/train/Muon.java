@@ -60,7 +60,7 @@ public final class Muon {
             long rows = shape.get(0);
             long cols = shape.size() / rows;
             groups.add(new Group(members.stream().mapToInt(Integer::intValue).toArray(), shape, rows, cols,
-                    (double) Math.max(rows, cols) >= (double) gramRatio * Math.min(rows, cols)));
+                    isLong(rows, cols, gramRatio)));
         });
     }
 
@@ -88,7 +88,12 @@ public final class Muon {
         int d = g.getShape().dimension();
         long rows = g.getShape().get(d - 2);
         long cols = g.getShape().get(d - 1);
-        return orthogonalize(g, Math.max(rows, cols) >= (long) GRAM_RATIO * Math.min(rows, cols));
+        return orthogonalize(g, isLong(rows, cols, GRAM_RATIO));
+    }
+
+    /** Whether the long side is at least {@code ratio} times the short one (then the Gram iteration is less work). */
+    private static boolean isLong(long rows, long cols, int ratio) {
+        return (double) Math.max(rows, cols) >= (double) ratio * Math.min(rows, cols);
     }
 
     /**
@@ -150,8 +155,9 @@ public final class Muon {
                 grad.attach(scratch);
                 NDArray nesterov = NDArrays.stack(groupMomenta);
                 nesterov.attach(scratch);
-                NDArray update = orthogonalize(nesterov.muli((float) MOMENTUM).addi(grad).reshape(n, group.rows(),
-                        group.cols()), group.viaGram()).muli((float) (lr * RMS_MATCH * Math.sqrt(Math.max(group.rows(), group.cols()))));
+                NDArray matrices = nesterov.muli((float) MOMENTUM).addi(grad).reshape(n, group.rows(), group.cols());
+                float scale = (float) (lr * RMS_MATCH * Math.sqrt(Math.max(group.rows(), group.cols())));
+                NDArray update = orthogonalize(matrices, group.viaGram()).muli(scale);
                 for (int k = 0; k < n; k++) {
                     int i = group.members()[k];
                     // In place through a detached view: parameters require gradients (see Tensors.copyInto).

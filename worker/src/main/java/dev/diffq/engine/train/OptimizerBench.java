@@ -16,10 +16,10 @@ import java.util.Locale;
 /**
  * The cost of one optimizer update of a preset's parameters, apart from the forward and backward pass: AdamW on
  * every parameter, Muon as the trainer runs it (matrices of one shape orthogonalized in one batched product, long
- * ones via their Gram matrix), the same without the Gram iteration, and Muon one matrix at a time. The four alternate within one process, so a busy machine slows them alike; the median
- * of the rounds is reported.
+ * ones via their Gram matrix), the same without the Gram iteration, and Muon one matrix at a time. The four
+ * alternate within one process, so a busy machine slows them alike; the median of the rounds is reported.
  *
- * <pre>java -cp ... dev.diffq.engine.train.OptimizerBench --preset mnist-small [--rounds 8] [--iters 10]</pre>
+ * <pre>bin/diffq engine bench-optimizer [--preset mnist-small] [--rounds 8] [--iters 10]</pre>
  */
 public final class OptimizerBench {
 

@@ -212,9 +212,6 @@ public final class JobRun implements Callable<JobRun.Outcome> {
             log.info("{}: attempt {} of {} on {} ({})", unit.label(), attempt, max, services.workerId(), delivery.where());
             ExecutionResult result = executor.execute(ctx);
             ctx.closeProgress();
-            if (!result.finished()) {
-                settle(specWrite);
-            }
             if (result.finished()) {
                 if (specWrite != null) {
                     await(specWrite); // a job is not done before its spec.json is in the bucket
@@ -224,6 +221,7 @@ public final class JobRun implements Callable<JobRun.Outcome> {
                         JobEvent.Succeeded.newBuilder().setResult(unit.resultKey())).build());
                 return Outcome.commit("succeeded");
             }
+            settle(specWrite);
             if (services.cancels().isCancelled(unit.jobId())) {
                 services.events().sendAndWait(cancelled("cancelled while running"));
                 return Outcome.commit("cancelled while running");

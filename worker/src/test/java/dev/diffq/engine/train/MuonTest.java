@@ -172,7 +172,7 @@ class MuonTest {
     }
 
     @Test
-    void theOptimizerBenchTimesAllThreeUpdatesOfAPreset() {
+    void theOptimizerBenchTimesAllFourUpdatesOfAPreset() {
         OptimizerBench.Result r = OptimizerBench.run("mnist-small", 1, 1);
         // mnist-small's hidden weight matrices come in fewer shapes than there are matrices: that is what batching buys
         assertTrue(r.muonMatrices() > 50 && r.muonShapes() < r.muonMatrices() / 3, r.toJson());

@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.diffq.contract.ObjectKeys;
+import dev.diffq.contract.SamplingProfile;
+import dev.diffq.contract.SamplingProfiles;
 import dev.diffq.contract.Topics;
 import dev.diffq.proto.Cancel;
 import dev.diffq.proto.JobRequest;
@@ -215,6 +217,8 @@ class JobApiTest {
                         "sample.checkpoint_job"),
                 Arguments.of("{\"name\":\"MARK\",\"sample\":{\"checkpoint_job\":\"CKPT\",\"sampler\":\"euler\",\"generate\":{}}}",
                         400, "sample.sampler"),
+                Arguments.of("{\"name\":\"MARK\",\"sample\":{\"checkpoint_job\":\"CKPT\",\"profile\":\"slow\",\"generate\":{}}}",
+                        400, "sample.profile"),
                 Arguments.of("{\"name\":\"MARK\",\"sample\":{\"checkpoint_job\":\"CKPT\",\"classes\":[0,1,2,3,4,5,6,7,8,9],"
                         + "\"per_class\":101,\"generate\":{}}}", 413, "sample.per_class"));
     }
@@ -239,6 +243,30 @@ class JobApiTest {
                 Topics.SAMPLE, Topics.SAMPLE_HIGH)) {
             assertNotEquals(mark, parse(r.value()).getSpec().getName(), "nothing queued on " + r.topic());
         }
+    }
+
+    @Test
+    void aSamplingJobTakesTheProfileOfTheModelItSamplesAndGivenFieldsWin() {
+        String trained = given().contentType(ContentType.JSON).body("{\"name\":\"clothes\",\"train\":{\"dataset\":"
+                + "\"fashion-mnist\",\"steps\":10}}").post("/v1/jobs").then().statusCode(201).extract().path("id");
+        runtime.store().put(ObjectKeys.latestCheckpoint(trained), "{\"step\":10}".getBytes(), "application/json");
+        SamplingProfile fast = SamplingProfiles.get("fast", SamplingProfiles.FASHION).orElseThrow();
+        String plain = "{\"sample\":{\"checkpoint_job\":\"" + trained + "\",\"classes\":[1],\"per_class\":2}}";
+        Response r = given().contentType(ContentType.JSON).body(plain).post("/v1/jobs");
+        r.then().statusCode(201).body("spec.sample.profile", equalTo("fast"))
+                .body("spec.sample.sampler", equalTo(fast.sampler())).body("spec.sample.steps", equalTo(fast.steps()))
+                .body("spec.sample.guidance_sigma_max", equalTo(fast.guidanceSigmaMax()))
+                .body("spec.sample.guidance_lowpass_sigma", equalTo(fast.guidanceLowpassSigma()));
+        // what travels to the workers is the same filled spec
+        JobRequest queued = requests(Topics.SAMPLE, r.path("id")).get(0);
+        assertEquals(fast.sampler(), queued.getSpec().getSample().getSampler());
+        assertEquals("fast", queued.getSpec().getSample().getProfile());
+
+        String best = "{\"sample\":{\"checkpoint_job\":\"" + trained + "\",\"profile\":\"best\",\"steps\":30}}";
+        given().contentType(ContentType.JSON).body(best).post("/v1/jobs").then().statusCode(201)
+                .body("spec.sample.profile", equalTo("best"))
+                .body("spec.sample.sampler", equalTo(SamplingProfiles.get("best", SamplingProfiles.FASHION).orElseThrow().sampler()))
+                .body("spec.sample.steps", equalTo(30));
     }
 
     @Test

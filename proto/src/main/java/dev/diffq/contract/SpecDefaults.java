@@ -27,8 +27,8 @@ public final class SpecDefaults {
 
     // train
     public static final int STEPS = 2000;
-    public static final int BATCH_SIZE = 64;
-    public static final float LEARNING_RATE = 1e-3f;
+    public static final int BATCH_SIZE = 32;
+    public static final float LEARNING_RATE = 2e-3f;
     public static final int WARMUP_STEPS = 200;
     /** Warm-up of a run bounded only by time: on a CPU it may last only a few hundred steps. */
     public static final int TIME_BOUND_WARMUP_STEPS = 50;
@@ -55,7 +55,7 @@ public final class SpecDefaults {
     public static final int BLOCKS_PER_LEVEL = 2;
     public static final int NUM_CLASSES = 10;
 
-    // sample
+    // sample: what a field gets where the sampling profile (SamplingProfiles) leaves it unset
     public static final String SAMPLER = "ddim";
     public static final int SAMPLE_STEPS = 50;
     public static final float ETA = 0f;
@@ -81,6 +81,14 @@ public final class SpecDefaults {
     public static final float BLUR_SIGMA = 2f;
 
     public static JobSpec normalize(JobSpec spec) {
+        return normalize(spec, null);
+    }
+
+    /**
+     * As {@link #normalize(JobSpec)}; a sampling spec takes its sampling profile's values for the model it samples,
+     * whose training spec {@code lookup} knows (null, or an unknown job: the profile for grey 28 x 28 digits).
+     */
+    public static JobSpec normalize(JobSpec spec, Lookup lookup) {
         JobSpec.Builder b = spec.toBuilder();
         b.setName(spec.getName().trim());
         if (!b.hasMaxAttempts()) {
@@ -88,7 +96,8 @@ public final class SpecDefaults {
         }
         switch (spec.getKindCase()) {
             case TRAIN -> b.setTrain(normalize(spec.getTrain()));
-            case SAMPLE -> b.setSample(normalize(spec.getSample()));
+            case SAMPLE -> b.setSample(normalize(spec.getSample(), lookup == null ? Optional.empty()
+                    : lookup.checkpointTrainSpec(spec.getSample().getCheckpointJob().trim())));
             default -> { } // the validator reports the missing kind
         }
         return b.build();
@@ -161,8 +170,23 @@ public final class SpecDefaults {
     }
 
     public static SampleSpec normalize(SampleSpec sample) {
+        return normalize(sample, Optional.empty());
+    }
+
+    /**
+     * Fills a sampling spec: first from its sampling profile (named, else {@link SamplingProfiles#DEFAULT}) for the
+     * kind of data {@code trained} was trained on, then every other field from the constants here. An unknown
+     * profile name fills nothing and is left for {@link SpecValidator} to report.
+     */
+    public static SampleSpec normalize(SampleSpec sample, Optional<TrainSpec> trained) {
         SampleSpec.Builder b = sample.toBuilder();
         b.setCheckpointJob(sample.getCheckpointJob().trim());
+        String profileName = choice(b.hasProfile() ? b.getProfile() : null, SamplingProfiles.DEFAULT);
+        b.setProfile(profileName);
+        TrainSpec train = trained.map(SpecDefaults::normalize).orElse(null);
+        String kind = train == null ? SamplingProfiles.DIGITS
+                : SamplingProfiles.dataKind(train.getDataset(), train.getModel().getInChannels());
+        SamplingProfiles.get(profileName, kind).ifPresent(p -> p.fillUnset(b, train == null ? 0 : train.getTimesteps()));
         String sampler = choice(b.hasSampler() ? b.getSampler() : null, SAMPLER);
         b.setSampler(sampler);
         if (!b.hasSteps()) {

@@ -252,6 +252,7 @@ public final class SpecValidator {
             ModelConfig model = trained == null ? null : trained.getModel();
             if (s.hasCheckpointStep()) intRange("sample.checkpoint_step", s.getCheckpointStep(), 1, limits.maxSteps());
 
+            if (s.hasProfile()) oneOf("sample.profile", "sampling profile", s.getProfile(), SamplingProfiles.NAMES);
             if (s.hasSampler()) oneOf("sample.sampler", "sampler", s.getSampler(), SAMPLERS);
             if (s.hasSteps()) {
                 if (trained != null) {

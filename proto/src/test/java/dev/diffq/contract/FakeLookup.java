@@ -14,13 +14,17 @@ final class FakeLookup implements Lookup {
     static final String UNCONDITIONAL = "job-uncond";
     /** T = 500. */
     static final String SHORT_SCHEDULE = "job-t500";
+    /** rgb32 on a colour dataset, T = 30. */
+    static final String COLOUR = "job-colour";
     /** has a checkpoint, but its training spec is not known to the lookup. */
     static final String OPAQUE = "job-opaque";
 
     private static final Map<String, TrainSpec> TRAINED = Map.of(
             JOB, TrainSpec.newBuilder().setDataset("mnist").build(),
             UNCONDITIONAL, TrainSpec.newBuilder().setDataset("mnist").setModel(ModelConfig.newBuilder().setNumClasses(0)).build(),
-            SHORT_SCHEDULE, TrainSpec.newBuilder().setDataset("mnist").setTimesteps(500).build());
+            SHORT_SCHEDULE, TrainSpec.newBuilder().setDataset("mnist").setTimesteps(500).build(),
+            COLOUR, TrainSpec.newBuilder().setDataset("upload:flowers").setModel(ModelConfig.newBuilder().setPreset("rgb32"))
+                    .setTimesteps(30).build());
 
     private static final Map<String, ImageInfo> UPLOADS = Map.of(
             "u-img", new ImageInfo(28, 28, 1),

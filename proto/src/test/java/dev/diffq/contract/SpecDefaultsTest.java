@@ -28,8 +28,8 @@ class SpecDefaultsTest {
         TrainSpec t = spec.getTrain();
         assertEquals(2000, t.getSteps());
         assertFalse(t.hasMaxMinutes());
-        assertEquals(64, t.getBatchSize());
-        assertEquals(1e-3f, t.getLearningRate());
+        assertEquals(32, t.getBatchSize());
+        assertEquals(2e-3f, t.getLearningRate());
         assertEquals(200, t.getWarmupSteps());
         assertEquals("cosine", t.getLrDecay());
         assertEquals("cosine", SpecDefaults.normalize(TrainSpec.newBuilder().setDataset("mnist").setMaxMinutes(5).build())
@@ -196,8 +196,12 @@ class SpecDefaultsTest {
     void emptySampleSpecGetsEveryDefaultAndGenerates() throws Exception {
         SampleSpec s = normalized("{\"sample\":{\"checkpoint_job\":\"j\"}}").getSample();
         assertEquals(SampleSpec.ModeCase.GENERATE, s.getModeCase());
-        assertEquals("ddim", s.getSampler());
-        assertEquals(50, s.getSteps());
+        assertEquals("fast", s.getProfile(), "the default sampling profile");
+        assertEquals("dpmpp-2m", s.getSampler());
+        assertEquals(20, s.getSteps());
+        assertEquals(1f, s.getGuidanceSigmaMin());
+        assertEquals(4.9f, s.getGuidanceSigmaMax());
+        assertEquals(1.5f, s.getGuidanceLowpassSigma());
         assertEquals(0f, s.getEta());
         assertEquals("trailing", s.getSpacing());
         assertEquals(3f, s.getGuidance());
@@ -218,8 +222,60 @@ class SpecDefaultsTest {
     @Test
     void ddpmWalksEveryTimestepByDefault() throws Exception {
         assertEquals(1000, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"sampler\":\"DDPM\"}}").getSample().getSteps());
-        assertEquals(50, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"sampler\":\"dpmpp-2m\"}}").getSample().getSteps());
+        assertEquals(20, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"sampler\":\"dpmpp-2m\"}}").getSample().getSteps(),
+                "the profile's sampler: the profile's steps");
+        assertEquals(50, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"sampler\":\"ddim\"}}").getSample().getSteps(),
+                "another sampler: its own default");
         assertEquals(20, normalized("{\"sample\":{\"checkpoint_job\":\"j\",\"sampler\":\"ddpm\",\"steps\":20}}").getSample().getSteps());
+    }
+
+    @Test
+    void theProfileFollowsTheSampledModelAndGivenFieldsWin() throws Exception {
+        FakeLookup lookup = new FakeLookup();
+        SampleSpec best = SpecDefaults.normalize(JobJson.parseSpec(
+                "{\"sample\":{\"checkpoint_job\":\"" + FakeLookup.JOB + "\",\"profile\":\" Best\"}}"), lookup).getSample();
+        assertEquals("best", best.getProfile());
+        assertEquals("ddim", best.getSampler());
+        assertEquals(50, best.getSteps());
+        // a colour model gets the colour profile, its steps bounded by the model's 30 timesteps
+        SampleSpec colour = SpecDefaults.normalize(JobJson.parseSpec(
+                "{\"sample\":{\"checkpoint_job\":\"" + FakeLookup.COLOUR + "\",\"profile\":\"best\"}}"), lookup).getSample();
+        SamplingProfile colourBest = SamplingProfiles.get("best", SamplingProfiles.COLOUR).orElseThrow();
+        assertEquals(colourBest.sampler(), colour.getSampler());
+        assertEquals(Math.min(30, colourBest.steps()), colour.getSteps());
+        assertEquals(colourBest.guidanceSigmaMax(), colour.getGuidanceSigmaMax());
+        // every field given wins; an interval given in part is not completed from the profile
+        SampleSpec given = SpecDefaults.normalize(JobJson.parseSpec("{\"sample\":{\"checkpoint_job\":\"" + FakeLookup.JOB
+                + "\",\"sampler\":\"ddim\",\"steps\":7,\"guidance\":2,\"guidance_sigma_max\":3,"
+                + "\"guidance_lowpass_sigma\":0}}"), lookup).getSample();
+        assertEquals("fast", given.getProfile());
+        assertEquals("ddim", given.getSampler());
+        assertEquals(7, given.getSteps());
+        assertEquals(2f, given.getGuidance());
+        assertEquals(0f, given.getGuidanceSigmaMin());
+        assertEquals(3f, given.getGuidanceSigmaMax());
+        assertEquals(0f, given.getGuidanceLowpassSigma());
+        // an unknown profile fills nothing from a profile and is the validator's to report
+        JobSpec unknown = SpecDefaults.normalize(JobJson.parseSpec(
+                "{\"sample\":{\"checkpoint_job\":\"" + FakeLookup.JOB + "\",\"profile\":\"slow\"}}"), lookup);
+        assertEquals(SpecDefaults.SAMPLER, unknown.getSample().getSampler());
+        assertTrue(SpecValidator.validate(unknown, Limits.defaults(), lookup).stream().anyMatch(v ->
+                v.field().equals("sample.profile") && v.rule().equals("unknown sampling profile 'slow': one of fast, best")),
+                SpecValidator.validate(unknown, Limits.defaults(), lookup).toString());
+    }
+
+    @Test
+    void dataKindsGoByDatasetThenChannels() {
+        assertEquals(SamplingProfiles.DIGITS, SamplingProfiles.dataKind("MNIST", 1));
+        assertEquals(SamplingProfiles.FASHION, SamplingProfiles.dataKind("fashion-mnist", 1));
+        assertEquals(SamplingProfiles.COLOUR, SamplingProfiles.dataKind("emoji", 3));
+        assertEquals(SamplingProfiles.COLOUR, SamplingProfiles.dataKind("upload:flowers", 3));
+        assertEquals(SamplingProfiles.DIGITS, SamplingProfiles.dataKind("/data/letters", 1));
+        for (String kind : List.of(SamplingProfiles.DIGITS, SamplingProfiles.FASHION, SamplingProfiles.COLOUR)) {
+            for (String name : SamplingProfiles.NAMES) {
+                assertTrue(SamplingProfiles.get(name, kind).isPresent(), name + " for " + kind);
+            }
+        }
     }
 
     @Test

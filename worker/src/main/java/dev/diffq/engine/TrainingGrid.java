@@ -8,31 +8,32 @@ import ai.djl.nn.Block;
 import dev.diffq.engine.sample.ProgressListener;
 import dev.diffq.engine.sample.SampleMode;
 import dev.diffq.engine.sample.SampleRequest;
-import dev.diffq.engine.sample.SamplerKind;
 import dev.diffq.engine.sample.TimestepSpacing;
+import dev.diffq.contract.SamplingProfile;
+import dev.diffq.engine.train.Checkpoint;
 import dev.diffq.engine.train.DiffusionTrainer;
 import dev.diffq.engine.train.TrainConfig;
 
 /**
  * The grid drawn during and after training with the EMA weights: one row per class (up to 10), 8 images each,
- * DPM-Solver++ at 20 steps (as good as DDIM at 50 for a look at progress, at 40% of the cost), guidance 3.
+ * with the model's recommended sampling profile, so the grid shows what sampling it will give by default.
  * One place for it, so the command line and the worker draw the same picture.
  */
 public final class TrainingGrid {
     public static final int PER_CLASS = 8;
-    public static final int STEPS = 20;
 
     private TrainingGrid() {}
 
     /** Draws the grid into {@code dir} and returns the grid PNG. */
     public static Path draw(Block ema, TrainConfig config, Path dir, ProgressListener progress) {
         int classes = Math.min(config.model().numClasses(), 10);
+        SamplingProfile profile = Checkpoint.recommendedProfile(config);
         SampleRequest req = SampleRequest.builder()
                 .mode(SampleMode.GENERATE)
-                .sampler(SamplerKind.DPMPP_2M)
-                .steps(Math.min(STEPS, config.timesteps()))
+                .profile(profile)
+                .steps(Math.min(profile.steps(), config.timesteps()))
                 .spacing(TimestepSpacing.TRAILING)
-                .guidance(classes > 0 ? 3 : 0)
+                .guidance(classes > 0 ? profile.guidance() : 0)
                 .classes(IntStream.range(0, classes).boxed().toList())
                 .perClass(PER_CLASS)
                 .seed(config.seed())

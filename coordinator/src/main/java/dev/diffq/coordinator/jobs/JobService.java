@@ -170,9 +170,9 @@ public final class JobService implements AutoCloseable {
         }
     }
 
-    private static JobRecord sameSpecOrConflict(JobRecord existing, JobSpec spec) {
+    private JobRecord sameSpecOrConflict(JobRecord existing, JobSpec spec) {
         JobSpec recorded = existing.getSpec();
-        JobSpec asked = SpecDefaults.normalize(spec);
+        JobSpec asked = SpecDefaults.normalize(spec, lookup());
         if (!asked.hasSeed()) {
             asked = asked.toBuilder().setSeed(recorded.getSeed()).build();
         }
@@ -211,7 +211,7 @@ public final class JobService implements AutoCloseable {
     }
 
     private JobRecord create(String id, JobSpec asked, String idempotencyKey) {
-        JobSpec spec = SpecDefaults.normalize(asked);
+        JobSpec spec = SpecDefaults.normalize(asked, lookup());
         if (!spec.hasSeed()) {
             spec = spec.toBuilder().setSeed(random.nextLong() & Long.MAX_VALUE).build();
         }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
+import dev.diffq.contract.SamplingProfile;
 import dev.diffq.proto.AnagramMode;
 import dev.diffq.proto.GenerateMode;
 import dev.diffq.proto.InpaintMode;
@@ -104,10 +105,10 @@ public final class DemoCommand {
         List<Path> written = new ArrayList<>();
         written.addAll(fetch(c, trainId, outDir, Map.of("samples/grid.png", "training-grid.png")));
 
-        out.printf("%n2/4  sampling 8 of each digit 0-9 (DDIM, 50 steps, guidance 3)%n");
+        out.printf("%n2/4  sampling 8 of each digit 0-9 with the default sampling profile%n");
         JobSpec digits = JobSpec.newBuilder().setName("demo: digits").setSeed(2).setSample(SampleSpec.newBuilder()
                 .setCheckpointJob(trainId).addAllClasses(IntStream.range(0, 10).boxed().toList()).setPerClass(8)
-                .setGuidance(3).setSampler("ddim").setSteps(50).setGenerate(GenerateMode.getDefaultInstance())).build();
+                .setGenerate(GenerateMode.getDefaultInstance())).build();
         JobRecord sampled = runJob(c, digits);
         written.addAll(fetch(c, sampled.getId(), outDir, Map.of("samples/grid.png", "digits-grid.png")));
 
@@ -123,14 +124,14 @@ public final class DemoCommand {
         String imageId = c.uploadImage(digit).id();
         String maskId = c.uploadImage(mask).id();
         JobSpec inpaint = JobSpec.newBuilder().setName("demo: inpaint").setSeed(3).setSample(SampleSpec.newBuilder()
-                .setCheckpointJob(trainId).addClasses(7).setPerClass(4).setGuidance(3).setSampler("ddim").setSteps(50)
+                .setCheckpointJob(trainId).addClasses(7).setPerClass(4)
                 .setInpaint(InpaintMode.newBuilder().setImage(imageId).setMask(maskId))).build();
         JobRecord inpainted = runJob(c, inpaint);
         written.addAll(fetch(c, inpainted.getId(), outDir, Map.of("samples/grid.png", "inpaint-grid.png")));
 
         out.printf("%n4/4  an anagram: a 6 upright that reads as a 2 upside down%n");
         JobSpec anagram = JobSpec.newBuilder().setName("demo: anagram").setSeed(4).setSample(SampleSpec.newBuilder()
-                .setCheckpointJob(trainId).setPerClass(4).setGuidance(3).setSampler("ddim").setSteps(50)
+                .setCheckpointJob(trainId).setPerClass(4)
                 .setAnagram(AnagramMode.newBuilder().setClassA(6).setClassB(2))).build();
         JobRecord anagrammed = runJob(c, anagram);
         written.addAll(fetch(c, anagrammed.getId(), outDir, Map.of("samples/grid.png", "anagram-grid.png",
@@ -147,6 +148,9 @@ public final class DemoCommand {
     private JobRecord runJob(CoordinatorClient c, JobSpec spec) {
         JobRecord submitted = c.submit(spec, Optional.empty(), Optional.empty());
         out.println("     job " + submitted.getId() + "  (bin/diffq watch " + submitted.getId() + ")");
+        if (submitted.getSpec().hasSample()) {
+            out.println("     sampling profile " + SamplingProfile.of(submitted.getSpec().getSample()).describe());
+        }
         JobRecord end = cli.watch(c, submitted.getId(), false);
         if (end.getState() != JobState.SUCCEEDED) {
             throw new CliException("job " + end.getId() + " ended " + end.getState()

@@ -141,6 +141,7 @@ final class SpecArgs {
     /** Fills the options every sampling mode shares; returns whether {@code --classes all} was asked for. */
     private static boolean sample(CliArgs a, SampleSpec.Builder s) {
         a.intValue("checkpoint-step").ifPresent(s::setCheckpointStep);
+        a.value("profile").ifPresent(s::setProfile);
         a.value("sampler").ifPresent(s::setSampler);
         a.intValue("steps").ifPresent(s::setSteps);
         a.floatValue("eta").ifPresent(s::setEta);

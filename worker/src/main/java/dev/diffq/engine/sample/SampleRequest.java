@@ -1,5 +1,7 @@
 package dev.diffq.engine.sample;
 
+import dev.diffq.contract.SamplingProfile;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -229,6 +231,17 @@ public record SampleRequest(
         public Builder guidanceInterval(GuidanceInterval v) { guidanceInterval = v; return this; }
         public Builder frequencyGuidance(FrequencyGuidance v) { frequencyGuidance = v; return this; }
         public Builder guideWeight(double v) { guideWeight = v; return this; }
+
+        /** Takes a sampling profile's sampler, steps, guidance weight, interval and low-pass; the rest stays. */
+        public Builder profile(SamplingProfile p) {
+            sampler = SamplerKind.parse(p.sampler());
+            steps = p.steps();
+            guidance = p.guidance();
+            guidanceInterval = new GuidanceInterval(p.guidanceSigmaMin(), p.guidanceSigmaMax());
+            frequencyGuidance = p.guidanceLowpassSigma() > 0 ? FrequencyGuidance.lowPass(p.guidanceLowpassSigma())
+                    : FrequencyGuidance.OFF;
+            return this;
+        }
 
         public SampleRequest build() {
             return new SampleRequest(mode, sampler, steps, eta, spacing, guidance, classes, perClass, seed,

@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diffq.contract.SamplingProfile;
+import dev.diffq.contract.SamplingProfiles;
 import dev.diffq.engine.model.UNetConfig;
 
 import java.io.BufferedInputStream;
@@ -51,6 +53,8 @@ public final class Checkpoint {
     public static final String OPTIMIZER_V = "optimizer-v.ndlist";
     public static final String STATE = "state.json";
     public static final String CONFIG = "config.json";
+    /** The field of {@link #CONFIG} that records the model's recommended sampling profile. */
+    public static final String SAMPLING_PROFILE = "sampling_profile";
     /** The checkpoints folder inside a training output directory. */
     public static final String ROOT_NAME = "checkpoints";
 
@@ -89,6 +93,7 @@ public final class Checkpoint {
         writeArrays(tmp.resolve(OPTIMIZER_V), names, optimizer.secondMoments());
         writeJson(tmp.resolve(STATE), stateToJson(state));
         ObjectNode cfg = config.toJson();
+        cfg.set(SAMPLING_PROFILE, profileToJson(recommendedProfile(config)));
         writeJson(tmp.resolve(CONFIG), cfg);
 
         ObjectNode manifest = JSON.createObjectNode();
@@ -220,6 +225,40 @@ public final class Checkpoint {
         return TrainConfig.fromJson(JSON.readTree(dir.resolve(CONFIG).toFile()));
     }
 
+    /** The sampling profile recommended for a model trained with {@code config}, as a checkpoint records it. */
+    public static SamplingProfile recommendedProfile(TrainConfig config) {
+        return SamplingProfiles.recommended(config.dataset(), config.model().inChannels());
+    }
+
+    /**
+     * The sampling profile {@code dir}'s checkpoint recorded; a checkpoint written before profiles existed gets the
+     * one its training config would record now.
+     */
+    public static SamplingProfile readSamplingProfile(Path dir) throws IOException {
+        JsonNode cfg = JSON.readTree(dir.resolve(CONFIG).toFile());
+        JsonNode p = cfg.path(SAMPLING_PROFILE);
+        if (!p.isObject()) {
+            return recommendedProfile(TrainConfig.fromJson(cfg));
+        }
+        return new SamplingProfile(p.path("name").asText(), p.path("data").asText(), p.path("sampler").asText(),
+                p.path("steps").asInt(), (float) p.path("guidance").asDouble(),
+                (float) p.path("guidance_sigma_min").asDouble(), (float) p.path("guidance_sigma_max").asDouble(),
+                (float) p.path("guidance_lowpass_sigma").asDouble());
+    }
+
+    private static ObjectNode profileToJson(SamplingProfile p) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", p.name());
+        o.put("data", p.data());
+        o.put("sampler", p.sampler());
+        o.put("steps", p.steps());
+        o.put("guidance", p.guidance());
+        o.put("guidance_sigma_min", p.guidanceSigmaMin());
+        o.put("guidance_sigma_max", p.guidanceSigmaMax());
+        o.put("guidance_lowpass_sigma", p.guidanceLowpassSigma());
+        return o;
+    }
+
     public static State readState(Path dir) throws IOException {
         JsonNode n = JSON.readTree(dir.resolve(STATE).toFile());
         List<String> classes = new ArrayList<>();
@@ -293,7 +332,7 @@ public final class Checkpoint {
             try (NDManager scratch = model.getNDManager().newSubManager(Device.cpu())) {
                 restoreArrays(dir, ema ? EMA : MODEL, names, arrays, scratch);
             }
-            return new LoadedModel(dir, model, block, config, state, ema);
+            return new LoadedModel(dir, model, block, config, state, ema, readSamplingProfile(dir));
         } catch (RuntimeException | IOException e) {
             model.close();
             throw e;

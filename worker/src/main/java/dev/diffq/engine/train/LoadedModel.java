@@ -2,6 +2,8 @@ package dev.diffq.engine.train;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
+import dev.diffq.contract.SamplingProfile;
+import dev.diffq.contract.SamplingProfiles;
 import dev.diffq.engine.model.UNetConfig;
 import dev.diffq.engine.schedule.NoiseSchedule;
 import dev.diffq.engine.schedule.Objective;
@@ -20,8 +22,11 @@ public final class LoadedModel implements AutoCloseable {
     private final TrainConfig trainConfig;
     private final Checkpoint.State state;
     private final boolean ema;
+    private final SamplingProfile recommendedProfile;
 
-    LoadedModel(Path dir, Model model, Block block, TrainConfig trainConfig, Checkpoint.State state, boolean ema) {
+    LoadedModel(Path dir, Model model, Block block, TrainConfig trainConfig, Checkpoint.State state, boolean ema,
+                SamplingProfile recommendedProfile) {
+        this.recommendedProfile = recommendedProfile;
         this.dir = dir;
         this.model = model;
         this.block = block;
@@ -90,6 +95,23 @@ public final class LoadedModel implements AutoCloseable {
 
     public TrainConfig trainConfig() {
         return trainConfig;
+    }
+
+    /** The sampling profile the checkpoint recorded as its model's recommended one. */
+    public SamplingProfile recommendedProfile() {
+        return recommendedProfile;
+    }
+
+    /**
+     * The named sampling profile for this model's kind of data; null or blank = the recommended one. Throws
+     * IllegalArgumentException naming the profiles for an unknown name.
+     */
+    public SamplingProfile samplingProfile(String name) {
+        if (name == null || name.isBlank() || name.trim().equalsIgnoreCase(recommendedProfile.name())) {
+            return recommendedProfile;
+        }
+        return SamplingProfiles.get(name, recommendedProfile.data()).orElseThrow(() -> new IllegalArgumentException(
+                "unknown sampling profile '" + name.trim() + "': one of " + String.join(", ", SamplingProfiles.NAMES)));
     }
 
     @Override

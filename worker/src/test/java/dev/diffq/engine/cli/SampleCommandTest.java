@@ -90,21 +90,57 @@ class SampleCommandTest {
         assertTrue(lastOutput[0].contains("--per-class must be a whole number"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--colour", "red"));
         assertTrue(lastOutput[0].contains("unknown option --colour"), lastOutput[0]);
-        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-outside", "2"));
+        // the profile's interval takes the outside and below weights; guidance at every step has no outside
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-interval", "0,0",
+                "--guidance-outside", "2"));
         assertTrue(lastOutput[0].contains("--guidance-outside needs --guidance-interval"), lastOutput[0]);
-        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-below", "0"));
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-interval", "0,0",
+                "--guidance-below", "0"));
         assertTrue(lastOutput[0].contains("--guidance-below needs --guidance-interval"), lastOutput[0]);
+        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--profile", "slow"));
+        assertTrue(lastOutput[0].contains("unknown sampling profile 'slow': one of fast, best"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-interval", "0,5.4",
                 "--guidance-below", "0"));
         assertTrue(lastOutput[0].contains("--guidance-below needs --guidance-interval with MIN above 0"), lastOutput[0]);
-        assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-high", "2"));
-        assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "0",
                 "--guidance-high", "2"));
         assertTrue(lastOutput[0].contains("--guidance-high needs --guidance-lowpass above 0"), lastOutput[0]);
         assertEquals(2, sample("sample", "--checkpoint", run.toString(), "--out", "x", "--guidance-lowpass", "-1"));
         assertTrue(lastOutput[0].contains("--guidance-lowpass"), lastOutput[0]);
         assertEquals(1, sample("sample", "--checkpoint", tmp.resolve("nowhere").toString(), "--out", "x"));
+    }
+
+    @Test
+    void theCheckpointRecordsItsProfileAndSamplingUsesItUnlessToldOtherwise() throws Exception {
+        Path step = dev.diffq.engine.train.Checkpoint.resolve(run);
+        var recorded = new com.fasterxml.jackson.databind.ObjectMapper().readTree(step.resolve("config.json").toFile())
+                .path("sampling_profile");
+        assertEquals("fast", recorded.path("name").asText(), recorded.toString());
+        assertEquals("digits", recorded.path("data").asText(), "a grey dataset takes the digits' profiles");
+        assertEquals("dpmpp-2m", recorded.path("sampler").asText());
+
+        String[] common = {"--checkpoint", run.toString(), "--classes", "0-1", "--per-class", "2", "--seed", "5"};
+        Path byProfile = tmp.resolve("by-profile"), spelledOut = tmp.resolve("spelled-out"), best = tmp.resolve("best");
+        assertEquals(0, sample("sample", with(common, "--out", byProfile.toString())), lastOutput[0]);
+        assertTrue(lastOutput[0].contains("profile: fast (dpmpp-2m, 20 steps, guidance 3 at 1 < sigma <= 4.9, "
+                + "low-pass 1.5 px)\n"), lastOutput[0]);
+        assertEquals(0, sample("sample", with(common, "--out", spelledOut.toString(), "--sampler", "dpmpp-2m",
+                "--steps", "20", "--guidance", "3", "--guidance-interval", "1,4.9", "--guidance-lowpass", "1.5")),
+                lastOutput[0]);
+        assertTrue(lastOutput[0].contains(", with the options given"), lastOutput[0]);
+        assertArrayEquals(Files.readAllBytes(byProfile.resolve("grid.png")), Files.readAllBytes(spelledOut.resolve("grid.png")),
+                "no options = the recorded profile's values");
+
+        // best: DDIM, its 50 steps bounded by the model's 20 timesteps
+        assertEquals(0, sample("sample", with(common, "--out", best.toString(), "--profile", "best")), lastOutput[0]);
+        assertTrue(lastOutput[0].contains("with DDIM"), lastOutput[0]);
+        assertTrue(lastOutput[0].contains("profile: best (ddim, 50 steps"), lastOutput[0]);
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(byProfile.resolve("grid.png")),
+                Files.readAllBytes(best.resolve("grid.png"))), "another profile, other images");
+    }
+
+    private static String[] with(String[] common, String... more) {
+        return Stream.concat(Stream.of(common), Stream.of(more)).toArray(String[]::new);
     }
 
     @Test

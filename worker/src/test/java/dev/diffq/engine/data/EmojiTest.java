@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diffq.engine.model.UNetConfig;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -190,6 +191,25 @@ class EmojiTest {
                 pkg.resolve(Emoji.IMAGE_DIR).resolve("s3.png").toFile());
         IOException e = assertThrows(IOException.class, () -> Emoji.writeIdxSplits(pkg, tmp.resolve("idx")));
         assertTrue(e.getMessage().contains("s3.png") && e.getMessage().contains("48x48"), e.getMessage());
+    }
+
+    @Test
+    void trainsTheRgb32PresetAndRefusesAnMnistPresetBeforeLoading() throws IOException {
+        writePackage();
+        assertTrue(Datasets.isBuiltIn("emoji") && Datasets.isBuiltIn("Emoji"));
+        ImageDataset ds = Datasets.openForTraining("emoji", UNetConfig.preset("rgb32"), cache());
+        assertEquals(11, ds.size());
+
+        // an empty cache without npm: the check must fail before any fetch is tried
+        NpmPackageCache empty = new NpmPackageCache(tmp.resolve("empty"), List.of(tmp.resolve("no-such-npm").toString()));
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> Datasets.openForTraining("emoji", UNetConfig.preset("mnist-small"), empty));
+        assertTrue(e.getMessage().contains("32x32") && e.getMessage().contains("model.image_size is 28")
+                && e.getMessage().contains("rgb32 preset"), e.getMessage());
+        UNetConfig grey32 = new UNetConfig(32, 1, 8, new int[] {1, 2}, 1, new int[] {}, 10, 0f);
+        e = assertThrows(DatasetException.class, () -> Datasets.openForTraining("emoji", grey32, empty));
+        assertTrue(e.getMessage().contains("model.in_channels is 1") && e.getMessage().contains("model.in_channels=3"),
+                e.getMessage());
     }
 
     private static int[] rgb(InMemoryImageDataset ds, int index, int y, int x) {

@@ -27,7 +27,19 @@ import java.util.regex.Pattern;
 public final class SpecValidator {
     private SpecValidator() {}
 
-    public static final List<String> DATASETS = List.of("mnist", "fashion-mnist");
+    /** A built-in dataset's images, so a model that cannot take them is refused before the job is queued. */
+    public record BuiltInDataset(String name, int imageSize, int channels, String presets) {
+        String images() {
+            return imageSize + "x" + imageSize + (channels == 1 ? " grey" : " RGB") + " images";
+        }
+    }
+
+    /** The datasets workers ship; emoji is the Noto emoji set (images Apache License 2.0, Google) in ten categories. */
+    public static final List<BuiltInDataset> BUILTIN_DATASETS = List.of(
+            new BuiltInDataset("mnist", 28, 1, "the mnist-small or mnist-base preset"),
+            new BuiltInDataset("fashion-mnist", 28, 1, "the mnist-small or mnist-base preset"),
+            new BuiltInDataset("emoji", 32, 3, "the rgb32 preset"));
+    public static final List<String> DATASETS = BUILTIN_DATASETS.stream().map(BuiltInDataset::name).toList();
     public static final String UPLOAD_PREFIX = "upload:";
     /** Names of uploaded datasets (the {@code <name>} of {@code upload:<name>} and {@code POST /v1/datasets/<name>}). */
     public static final Pattern DATASET_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -66,6 +78,10 @@ public final class SpecValidator {
     /** Checks the spec alone, without looking up checkpoints, uploads or datasets (a worker re-checking a request). */
     public static List<Violation> validate(JobSpec spec, Limits limits) {
         return validate(spec, limits, null);
+    }
+
+    private static String datasetsForMessage() {
+        return String.join(", ", DATASETS) + ", " + UPLOAD_PREFIX + "<name>";
     }
 
     /** Images a sampling job produces: {@code per_class} for each class (or in total when no classes are given). */
@@ -207,11 +223,12 @@ public final class SpecValidator {
             String dataset = t.getDataset();
             Integer classes = null;
             if (dataset.isBlank()) {
-                add("train.dataset", "is required: one of mnist, fashion-mnist, upload:<name>");
+                add("train.dataset", "is required: one of " + datasetsForMessage());
                 return;
             }
             if (DATASETS.contains(dataset)) {
                 classes = BUILTIN_DATASET_CLASSES;
+                fitsBuiltIn(BUILTIN_DATASETS.get(DATASETS.indexOf(dataset)), model);
             } else if (dataset.startsWith(UPLOAD_PREFIX)) {
                 String name = dataset.substring(UPLOAD_PREFIX.length());
                 if (!DATASET_NAME.matcher(name).matches()) {
@@ -227,12 +244,27 @@ public final class SpecValidator {
                     classes = uploaded.get();
                 }
             } else {
-                add("train.dataset", "unknown dataset '" + dataset + "': one of mnist, fashion-mnist, upload:<name>");
+                add("train.dataset", "unknown dataset '" + dataset + "': one of " + datasetsForMessage());
                 return;
             }
             if (classes != null && model.hasNumClasses() && model.getNumClasses() > 0 && model.getNumClasses() < classes) {
                 add("train.model.num_classes", "must be 0 (unconditional) or at least " + classes
                         + ", the number of classes of dataset '" + dataset + "'");
+            }
+        }
+
+        /** The image size and channels a built-in dataset needs; only for an otherwise valid model, whose fit is moot. */
+        void fitsBuiltIn(BuiltInDataset d, ModelConfig model) {
+            if (violations.stream().anyMatch(v -> v.field().startsWith("train.model"))) {
+                return;
+            }
+            if (model.hasImageSize() && model.getImageSize() != d.imageSize()) {
+                add("train.model.image_size", "must be " + d.imageSize() + " for dataset '" + d.name() + "' ("
+                        + d.images() + "): use " + d.presets());
+            }
+            if (model.hasInChannels() && model.getInChannels() != d.channels()) {
+                add("train.model.in_channels", "must be " + d.channels() + " for dataset '" + d.name() + "' ("
+                        + d.images() + "): use " + d.presets());
             }
         }
 

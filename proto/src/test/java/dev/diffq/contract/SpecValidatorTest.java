@@ -68,8 +68,10 @@ class SpecValidatorTest {
                 arguments(model("\"num_classes\":5"), "train.model.num_classes", "must be 0 (unconditional) or at least 10, the number of classes of dataset 'mnist'"),
                 arguments(model("\"dropout\":1"), "train.model.dropout", "must be at least 0 and less than 1"),
                 // dataset
-                arguments("{\"train\":{}}", "train.dataset", "is required: one of mnist, fashion-mnist, upload:<name>"),
-                arguments("{\"train\":{\"dataset\":\"cifar\"}}", "train.dataset", "unknown dataset 'cifar': one of mnist, fashion-mnist, upload:<name>"),
+                arguments("{\"train\":{}}", "train.dataset", "is required: one of mnist, fashion-mnist, emoji, upload:<name>"),
+                arguments("{\"train\":{\"dataset\":\"cifar\"}}", "train.dataset", "unknown dataset 'cifar': one of mnist, fashion-mnist, emoji, upload:<name>"),
+                arguments(model("\"image_size\":32"), "train.model.image_size",
+                        "must be 28 for dataset 'mnist' (28x28 grey images): use the mnist-small or mnist-base preset"),
                 arguments("{\"train\":{\"dataset\":\"upload:nope\"}}", "train.dataset", "no uploaded dataset 'nope': upload it first (POST /v1/datasets/nope)"),
                 arguments("{\"train\":{\"dataset\":\"upload:Bad Name\"}}", "train.dataset", "upload name 'Bad Name' must be 1 to 63 of a-z, 0-9, '.', '_', '-' starting with a letter or digit"),
                 arguments("{\"train\":{\"dataset\":\"upload:many\"}}", "train.model.num_classes", "must be 0 (unconditional) or at least 12, the number of classes of dataset 'upload:many'"),
@@ -180,9 +182,12 @@ class SpecValidatorTest {
                 "{\"train\":{\"dataset\":\"upload:flowers\",\"model\":{\"preset\":\"rgb64\"}}}",
                 "{\"train\":{\"dataset\":\"upload:many\",\"model\":{\"num_classes\":0}}}",
                 "{\"train\":{\"dataset\":\"upload:many\",\"model\":{\"num_classes\":12}}}",
-                model("\"preset\":\"custom\",\"image_size\":16,\"in_channels\":1,\"base_channels\":8,\"channel_mults\":[1,2]"),
+                "{\"train\":{\"dataset\":\"upload:flowers\",\"model\":{\"preset\":\"custom\",\"image_size\":16,\"in_channels\":1,"
+                        + "\"base_channels\":8,\"channel_mults\":[1,2]}}}",
                 model("\"preset\":\"MNIST-Small\""),
-                model("\"image_size\":32,\"attention_levels\":[0,1,2],\"dropout\":0.1,\"num_classes\":0"),
+                "{\"train\":{\"dataset\":\"emoji\",\"model\":{\"preset\":\"rgb32\"}}}",
+                "{\"train\":{\"dataset\":\"emoji\",\"model\":{\"image_size\":32,\"in_channels\":3,\"attention_levels\":[0,1,2],"
+                        + "\"dropout\":0.1,\"num_classes\":0}}}",
                 train("\"steps\":1"),
                 train("\"steps\":1000000,\"batch_size\":4096,\"learning_rate\":1"),
                 train("\"max_minutes\":5"),
@@ -224,7 +229,9 @@ class SpecValidatorTest {
     @Test
     void everyPresetWithItsDefaultsIsValid() throws Exception {
         for (String preset : ModelPresets.NAMES) {
-            assertEquals(List.of(), check(model("\"preset\":\"" + preset + "\"")), preset);
+            // an uploaded dataset is resized to the model, so any preset fits it
+            assertEquals(List.of(), check("{\"train\":{\"dataset\":\"upload:flowers\",\"model\":{\"preset\":\"" + preset + "\"}}}"),
+                    preset);
         }
     }
 
@@ -257,6 +264,21 @@ class SpecValidatorTest {
         List<Violation> violations = check(train("\"batch_size\":0,\"steps\":0,\"loss\":\"mse\",\"model\":{\"in_channels\":2}"));
         assertEquals(List.of("train.model.in_channels", "train.steps", "train.batch_size", "train.loss"),
                 violations.stream().map(Violation::field).toList());
+    }
+
+    @Test
+    void builtInDatasetNeedsAModelOfItsImageSizeAndChannels() throws Exception {
+        String rgb = "must be %s for dataset 'emoji' (32x32 RGB images): use the rgb32 preset";
+        assertEquals(List.of(new Violation("train.model.image_size", rgb.formatted(32)),
+                        new Violation("train.model.in_channels", rgb.formatted(3))),
+                check("{\"train\":{\"dataset\":\"emoji\",\"model\":{\"preset\":\"mnist-small\"}}}"));
+        String grey = "must be %s for dataset 'fashion-mnist' (28x28 grey images): use the mnist-small or mnist-base preset";
+        assertEquals(List.of(new Violation("train.model.image_size", grey.formatted(28)),
+                        new Violation("train.model.in_channels", grey.formatted(1))),
+                check("{\"train\":{\"dataset\":\"fashion-mnist\",\"model\":{\"preset\":\"rgb32\"}}}"));
+        // a model that breaks its own rules is reported for those alone
+        assertEquals(List.of(new Violation("train.model.base_channels", "must be a multiple of 8 (GroupNorm with 8 groups)")),
+                check("{\"train\":{\"dataset\":\"emoji\",\"model\":{\"preset\":\"mnist-small\",\"base_channels\":36}}}"));
     }
 
     @Test

@@ -44,7 +44,7 @@ final class Commands {
 
     static final List<Opt> TRAIN = List.of(
             new Opt("preset", "P", "model preset: mnist-small (default), mnist-base, rgb32, rgb64, custom"),
-            new Opt("dataset", "D", "mnist (default), fashion-mnist, or upload:NAME (see upload)"),
+            new Opt("dataset", "D", "mnist (default), fashion-mnist, emoji (with --preset rgb32), or upload:NAME (see upload)"),
             new Opt("steps", "N", "optimizer steps (default 2000 unless --minutes is given)"),
             new Opt("minutes", "M", "stop after M minutes of training (whichever of steps/minutes comes first)"),
             new Opt("batch", "N", "batch size (default 64)"),

@@ -15,7 +15,7 @@ public final class EngineCli {
 
     static final String USAGE = """
             usage: diffq engine COMMAND [options]     (diffq engine COMMAND --help for its options)
-              train             train a UNet on mnist, fashion-mnist or an image folder, with checkpoints
+              train             train a UNet on mnist, fashion-mnist, emoji or an image folder, with checkpoints
               sample            generate images from a checkpoint (DDPM, DDIM, DPM-Solver++, guidance)
               inpaint           fill the white region of a mask in an image
               img2img           start from a noised input image (SDEdit)

@@ -31,9 +31,10 @@ import java.util.stream.Stream;
 public final class TrainCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: diffq engine train --dataset mnist|fashion-mnist|<folder> (--steps N | --minutes M) --out DIR [options]",
+            "usage: diffq engine train --dataset mnist|fashion-mnist|emoji|<folder> (--steps N | --minutes M) --out DIR [options]",
             "  --preset NAME        model preset: " + String.join(", ", UNetConfig.PRESETS) + " (default mnist-small)",
-            "  --dataset D          mnist, fashion-mnist, or a folder with one sub-folder of images per class",
+            "  --dataset D          mnist, fashion-mnist (28x28 grey), emoji (32x32 RGB: --preset rgb32), or a folder with",
+            "                       one sub-folder of images per class",
             "  --steps N            stop after N optimizer steps",
             "  --minutes M          stop after M minutes of training (with --steps: whichever comes first)",
             "  --out DIR            output folder: checkpoints/, metrics.jsonl",
@@ -179,7 +180,7 @@ public final class TrainCommand {
         } else {
             String dataset = o.get("--dataset");
             if (dataset == null) {
-                throw new IllegalArgumentException("--dataset is required (mnist, fashion-mnist or a folder)");
+                throw new IllegalArgumentException("--dataset is required (mnist, fashion-mnist, emoji or a folder)");
             }
             if (!o.containsKey("--steps") && !o.containsKey("--minutes")) {
                 throw new IllegalArgumentException("give --steps N or --minutes M (or both)");
@@ -270,7 +271,7 @@ public final class TrainCommand {
     /** A folder's class count, so a preset fits a folder dataset; bad folders are reported by the loader. */
     private static int countClassFolders(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("--dataset " + folder + ": not mnist, fashion-mnist or an existing folder");
+            throw new IllegalArgumentException("--dataset " + folder + ": not mnist, fashion-mnist, emoji or an existing folder");
         }
         try (Stream<Path> s = Files.list(folder)) {
             return (int) s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).count();

@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Opens a dataset by name ("mnist", "fashion-mnist") or folder path, and checks that it fits a model. */
+/** Opens a dataset by name ("mnist", "fashion-mnist", "emoji") or folder path, and checks that it fits a model. */
 public final class Datasets {
+
+    private static final String MNIST_PRESETS = "the mnist-small or mnist-base preset";
 
     private Datasets() {
     }
@@ -15,7 +17,7 @@ public final class Datasets {
     /** Whether {@code spec} names a built-in dataset rather than a folder. */
     public static boolean isBuiltIn(String spec) {
         String s = spec.toLowerCase(Locale.ROOT);
-        return s.equals(Mnist.NAME) || s.equals(FashionMnist.NAME);
+        return s.equals(Mnist.NAME) || s.equals(FashionMnist.NAME) || s.equals(Emoji.NAME);
     }
 
     /**
@@ -24,17 +26,20 @@ public final class Datasets {
      */
     public static ImageDataset openForTraining(String spec, UNetConfig model, NpmPackageCache cache) throws IOException {
         if (spec == null || spec.isBlank()) {
-            throw new DatasetException("dataset: must be set: mnist, fashion-mnist, or a folder with one sub-folder per class");
+            throw new DatasetException("dataset: must be set: mnist, fashion-mnist, emoji, or a folder with one sub-folder per class");
         }
         checkModelImageSize(model);
         String s = spec.toLowerCase(Locale.ROOT);
         ImageDataset ds;
         if (s.equals(Mnist.NAME)) {
-            checkBuiltInFits(Mnist.NAME, Mnist.IMAGE_SIZE, model);
+            checkBuiltInFits(Mnist.NAME, Mnist.IMAGE_SIZE, 1, MNIST_PRESETS, model);
             ds = Mnist.load(cache, Split.TRAIN);
         } else if (s.equals(FashionMnist.NAME)) {
-            checkBuiltInFits(FashionMnist.NAME, FashionMnist.IMAGE_SIZE, model);
+            checkBuiltInFits(FashionMnist.NAME, FashionMnist.IMAGE_SIZE, 1, MNIST_PRESETS, model);
             ds = FashionMnist.load(cache, Split.TRAIN);
+        } else if (s.equals(Emoji.NAME)) {
+            checkBuiltInFits(Emoji.NAME, Emoji.IMAGE_SIZE, 3, "the rgb32 preset", model);
+            ds = Emoji.load(cache, Split.TRAIN);
         } else {
             ds = ImageFolderDataset.load(Path.of(spec), model.imageSize(), model.inChannels());
         }
@@ -75,15 +80,16 @@ public final class Datasets {
         }
     }
 
-    private static void checkBuiltInFits(String name, int size, UNetConfig model) {
+    /** @param presets the presets made for the dataset, as the message names them */
+    private static void checkBuiltInFits(String name, int size, int channels, String presets, UNetConfig model) {
         // checked before loading, so a mismatch does not first download tens of megabytes
         if (model.imageSize() != size) {
             throw new DatasetException("dataset '" + name + "' has " + size + "x" + size + " images but model.image_size is "
-                    + model.imageSize() + ": use the mnist-small or mnist-base preset, or set model.image_size=" + size);
+                    + model.imageSize() + ": use " + presets + ", or set model.image_size=" + size);
         }
-        if (model.inChannels() != 1) {
-            throw new DatasetException("dataset '" + name + "' has 1-channel images but model.in_channels is "
-                    + model.inChannels() + ": use the mnist-small or mnist-base preset, or set model.in_channels=1");
+        if (model.inChannels() != channels) {
+            throw new DatasetException("dataset '" + name + "' has " + channels + "-channel images but model.in_channels is "
+                    + model.inChannels() + ": use " + presets + ", or set model.in_channels=" + channels);
         }
         if (model.numClasses() != 0 && model.numClasses() != 10) {
             throw new DatasetException("dataset '" + name + "' has 10 classes but model.num_classes is "

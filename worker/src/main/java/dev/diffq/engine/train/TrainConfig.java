@@ -131,7 +131,7 @@ public record TrainConfig(
     public List<String> violations() {
         List<String> v = new ArrayList<>();
         if (dataset == null || dataset.isBlank()) {
-            v.add("dataset: must be set (mnist, fashion-mnist or a folder)");
+            v.add("dataset: must be set (mnist, fashion-mnist, emoji or a folder)");
         }
         if (steps < 0) {
             v.add("steps: must be >= 0");

@@ -39,7 +39,7 @@ public final class SpecMapping {
                 m.hasDropout() ? m.getDropout() : base.getDropout());
     }
 
-    /** @param dataset what the engine opens: "mnist", "fashion-mnist" or a local folder for uploaded datasets */
+    /** @param dataset what the engine opens: "mnist", "fashion-mnist", "emoji" or a local folder for uploaded datasets */
     public static TrainConfig train(TrainSpec t, String dataset, long seed, String device) {
         return TrainConfig.builder(model(t.getModel()), dataset)
                 .steps(t.getSteps())

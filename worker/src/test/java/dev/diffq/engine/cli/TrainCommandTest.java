@@ -69,7 +69,7 @@ class TrainCommandTest {
 
         o = run("--out", tmp.toString(), "--dataset", tmp.resolve("nope").toString(), "--steps", "1");
         assertEquals(2, o.status());
-        assertTrue(o.output().contains("not mnist, fashion-mnist or an existing folder"), o.output());
+        assertTrue(o.output().contains("not mnist, fashion-mnist, emoji or an existing folder"), o.output());
 
         o = run("--out", tmp.toString(), "--preset", "huge", "--dataset", "mnist", "--steps", "1");
         assertEquals(2, o.status());

@@ -89,6 +89,7 @@ public final class EvaluateCommand {
         try {
             ClassifierStore store = ClassifierStore.at(classifierDir, dataset);
             EvalData data = EvalData.load(dataset, new NpmPackageCache());
+            Evaluator.checkSamples(samples, data);
             ClassifierStore.Obtained got = store.obtain(data, ClassifierTrainingOptions.defaults(),
                     ClassifierStore.Reuse.ANY, progress);
             try (MnistClassifier classifier = got.classifier()) {

@@ -87,7 +87,7 @@ public final class Evaluator {
             for (int i = 0; i < count; i++) {
                 Path file = samples.get(start + i).path();
                 BufferedImage img = Images.read(file);
-                checkFits(img, file);
+                checkFits(img, file, dataset, classifier.imageSize(), classifier.channels());
                 System.arraycopy(Images.toChw(img, channels), 0, images, i * pixels, pixels);
             }
             FeatureClassifier.Classified out = classifier.classify(images, count);
@@ -144,17 +144,25 @@ public final class Evaluator {
     }
 
     /**
+     * Fails naming {@code --dataset} when a sample in {@code samplesDir} does not have {@code data}'s image size and
+     * colour: a check that needs no classifier, so a wrong {@code --dataset} is reported before one is trained.
+     */
+    public static void checkSamples(Path samplesDir, EvalData data) throws IOException {
+        for (SampleFile s : listSamples(samplesDir)) {
+            checkFits(Images.read(s.path()), s.path(), data.name(), data.test().imageSize(), data.test().channels());
+        }
+    }
+
+    /**
      * Fails unless a sample has the dataset's size and channels. Grey data also takes colour files whose pixels are
      * all grey (other tools write those, and reading them as grey loses nothing); colour data takes colour files only.
      */
-    private void checkFits(BufferedImage img, Path file) {
-        int side = classifier.imageSize();
-        boolean rgb = classifier.channels() == 3;
+    private static void checkFits(BufferedImage img, Path file, String dataset, int side, int channels) {
         if (img.getWidth() != side || img.getHeight() != side
-                || (rgb ? Images.channels(img) != 3 : !Images.isGrey(img))) {
+                || (channels == 3 ? Images.channels(img) != 3 : !Images.isGrey(img))) {
             throw new IllegalArgumentException("samples are " + img.getWidth() + "x" + img.getHeight() + " "
                     + colour(Images.channels(img)) + " (" + file.getFileName() + ") but --dataset " + dataset
-                    + " takes " + side + "x" + side + " " + colour(classifier.channels()));
+                    + " takes " + side + "x" + side + " " + colour(channels));
         }
     }
 

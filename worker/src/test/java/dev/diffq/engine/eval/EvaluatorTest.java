@@ -334,6 +334,12 @@ class EvaluatorTest {
         e = assertThrows(IllegalArgumentException.class, () -> grey.evaluate(small));
         assertEquals("samples are 28x28 RGB (sample_c1_1.png) but --dataset synthetic takes 28x28 grey",
                 e.getMessage());
+        // the same check without a classifier, as evaluate runs it before obtaining one
+        e = assertThrows(IllegalArgumentException.class, () -> Evaluator.checkSamples(small, data));
+        assertEquals("samples are 28x28 RGB (sample_c1_1.png) but --dataset synthetic takes 28x28 grey",
+                e.getMessage());
+        Files.delete(small.resolve("sample_c1_1.png"));
+        Evaluator.checkSamples(small, data);
     }
 
     @Test

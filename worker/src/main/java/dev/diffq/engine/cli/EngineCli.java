@@ -23,8 +23,8 @@ public final class EngineCli {
               hybrid            low frequencies of class a, high frequencies of class b
               bench             one JSON line of training and sampling speed for a preset
               bench-optimizer   one JSON line: ms per AdamW and Muon update of a preset's parameters
-              train-classifier  train the MNIST classifier used by evaluate
-              evaluate          class accuracy and Frechet distance of labelled MNIST samples
+              train-classifier  train the classifier evaluate uses for a dataset (--dataset, default mnist)
+              evaluate          class accuracy and Frechet distance of labelled samples of a dataset
               mnist-digit       write one MNIST digit (and a mask) as PNG, to try inpainting and img2img on
               check-conv        is the float32 convolution right on this machine? (against float64)
             """;

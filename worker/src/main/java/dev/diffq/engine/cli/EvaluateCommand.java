@@ -8,10 +8,10 @@ import dev.diffq.engine.data.NpmPackageCache;
 import dev.diffq.engine.eval.ClassifierManifest;
 import dev.diffq.engine.eval.ClassifierStore;
 import dev.diffq.engine.eval.ClassifierTrainingOptions;
+import dev.diffq.engine.eval.EvalData;
 import dev.diffq.engine.eval.EvaluationReport;
 import dev.diffq.engine.eval.Evaluator;
 import dev.diffq.engine.eval.MnistClassifier;
-import dev.diffq.engine.eval.MnistData;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,25 +20,28 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * {@code evaluate --samples DIR [--json] [--classifier-dir DIR]}: scores generated MNIST digits (class accuracy and
- * Fréchet distance against the test set, beside the real-digit baseline), training the classifier first when none is
- * cached.
+ * {@code evaluate --samples DIR [--dataset NAME] [--json] [--classifier-dir DIR]}: scores generated images of a
+ * dataset (class accuracy and Fréchet distance against its test split, beside the real-image baseline), training the
+ * dataset's classifier first when none is cached.
  */
 public final class EvaluateCommand {
 
     static final String USAGE = """
-            usage: evaluate --samples DIR [--json] [--classifier-dir DIR]
-              Scores generated digits: files sample_c<class>_<n>.png (class-conditional) and sample_u_<n>.png.
+            usage: evaluate --samples DIR [--dataset NAME] [--json] [--classifier-dir DIR]
+              Scores generated images: files sample_c<class>_<n>.png (class-conditional) and sample_u_<n>.png.
               --samples DIR        directory the sampler wrote
+              --dataset NAME       the data the model learnt: %s (default %s); the samples must have
+                                   its image size and channels
               --json               print one JSON object (progress goes to stderr)
-              --classifier-dir D   where the classifier is cached (default $%s/classifier, else ~/.cache/diffq/classifier);
-                                   it is trained first (a few minutes) when none is there
-            Prints the class accuracy, the Fréchet distance (FD) of the classifier's 128-d features to the 10,000 MNIST
-            test digits, the FD that as many real MNIST training digits reach (baseline) and FD / baseline. Each FD
-            is split into the part the feature means make (digits drawn off as a whole, e.g. heavier strokes) and the
-            part the covariances make; spread is the set's total feature variance over the test digits' (below 1:
-            less variety than real digits), and "within classes" the same for the variety inside each class alone.
-            """.formatted(ClassifierStore.CACHE_DIR_ENV);
+              --classifier-dir D   where the dataset's classifier is cached (default $%s/classifier for mnist,
+                                   classifier-NAME for the others; else under ~/.cache/diffq); it is trained first
+                                   (a few minutes) when none is there
+            Prints the class accuracy, the Fréchet distance (FD) of the classifier's 128-d features to the dataset's
+            test images, the FD that as many real training images reach (baseline) and FD / baseline. Each FD is split
+            into the part the feature means make (images drawn off as a whole, e.g. heavier strokes) and the part the
+            covariances make; spread is the set's total feature variance over the test images' (below 1: less variety
+            than real images), and "within classes" the same for the variety inside each class alone.
+            """.formatted(String.join(", ", EvalData.names()), EvalData.DEFAULT, ClassifierStore.CACHE_DIR_ENV);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -52,6 +55,7 @@ public final class EvaluateCommand {
 
     public static int run(String[] args, PrintStream out) {
         Path samples = null;
+        String dataset = EvalData.DEFAULT;
         Path classifierDir = null;
         boolean json = false;
         try {
@@ -59,6 +63,7 @@ public final class EvaluateCommand {
                 String a = args[i];
                 switch (a) {
                     case "--samples" -> samples = Path.of(CliArgs.value(args, i++, a));
+                    case "--dataset" -> dataset = EvalData.checkName(CliArgs.value(args, i++, a));
                     case "--json" -> json = true;
                     case "--classifier-dir" -> classifierDir = Path.of(CliArgs.value(args, i++, a));
                     case "-h", "--help" -> {
@@ -74,7 +79,7 @@ public final class EvaluateCommand {
             if (!Files.isDirectory(samples)) {
                 throw new CliArgs.UsageException("--samples: " + samples + " is not a directory");
             }
-        } catch (CliArgs.UsageException e) {
+        } catch (CliArgs.UsageException | IllegalArgumentException e) {
             out.println("evaluate: " + e.getMessage());
             out.print(USAGE);
             return 2;
@@ -82,12 +87,13 @@ public final class EvaluateCommand {
         // with --json, stdout carries only the JSON object
         Consumer<String> progress = json ? System.err::println : out::println;
         try {
-            ClassifierStore store = classifierDir == null ? new ClassifierStore() : new ClassifierStore(classifierDir);
-            MnistData data = MnistData.load(new NpmPackageCache());
-            ClassifierStore.Obtained got = store.obtain(data.train(), data.test(), data.dataId(),
-                    ClassifierTrainingOptions.defaults(), ClassifierStore.Reuse.ANY, progress);
+            ClassifierStore store = ClassifierStore.at(classifierDir, dataset);
+            EvalData data = EvalData.load(dataset, new NpmPackageCache());
+            Evaluator.checkSamples(samples, data);
+            ClassifierStore.Obtained got = store.obtain(data, ClassifierTrainingOptions.defaults(),
+                    ClassifierStore.Reuse.ANY, progress);
             try (MnistClassifier classifier = got.classifier()) {
-                Evaluator evaluator = new Evaluator(classifier, data.test(), data.train());
+                Evaluator evaluator = new Evaluator(classifier, data);
                 EvaluationReport report = evaluator.evaluate(samples);
                 if (json) {
                     out.println(toJson(report, got.manifest()));
@@ -134,14 +140,14 @@ public final class EvaluateCommand {
             hist.append(' ').append(c).append(':').append(r.predictedCounts().get(c));
         }
         out.println(hist);
-        out.printf(Locale.ROOT, "FD to the %d MNIST test digits: %.3f (means %.3f, covariances %.3f; spread %.2f%s)%n",
-                r.referenceCount(), r.fd(), r.fdMeanTerm(), r.fd() - r.fdMeanTerm(), r.spreadRatio(),
+        out.printf(Locale.ROOT, "FD to the %d %s test images: %.3f (means %.3f, covariances %.3f; spread %.2f%s)%n",
+                r.referenceCount(), r.dataset(), r.fd(), r.fdMeanTerm(), r.fd() - r.fdMeanTerm(), r.spreadRatio(),
                 r.withinClassSpreadRatio() == null ? ""
                         : String.format(Locale.ROOT, ", within classes %.2f", r.withinClassSpreadRatio()));
         out.printf(Locale.ROOT,
-                "real-digit baseline (%d MNIST training digits): %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
-                r.baselineCount(), r.baselineFd(), r.baselineFdMeanTerm(), r.baselineFd() - r.baselineFdMeanTerm(),
-                r.baselineSpreadRatio());
+                "real-image baseline (%d %s training images): %.3f (means %.3f, covariances %.3f; spread %.2f)%n",
+                r.baselineCount(), r.dataset(), r.baselineFd(), r.baselineFdMeanTerm(),
+                r.baselineFd() - r.baselineFdMeanTerm(), r.baselineSpreadRatio());
         out.printf(Locale.ROOT, "FD / baseline: %.2f%n", r.fdRatio());
         if (!r.misread().isEmpty()) {
             StringBuilder mis = new StringBuilder("misread (file: read as):");

@@ -15,10 +15,12 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 
 /**
- * The digit classifier's network: conv5x5/2(32) - ReLU - conv3x3/2(64) - ReLU - dense(128) - ReLU [features] - dropout
- * - dense(classes). Input (N, 1, 28, 28) in [-1, 1]; 28 -> 14 -> 7 pixels. The 128 ReLU features are the space the
- * Fréchet distance is measured in. Strided convolutions instead of full-resolution convolutions plus max-pooling:
- * measured here about 6x faster per training step (a 1-channel convolution and pooling at 28x28 dominate on CPU).
+ * The evaluation classifier's network: conv5x5/2(32) - ReLU - conv3x3/2(64) - ReLU - dense(128) - ReLU [features] -
+ * dropout - dense(classes). Input (N, C, S, S) in [-1, 1], C = 1 (grey) or 3 (RGB); each strided convolution halves
+ * the side (28 -> 14 -> 7, 32 -> 16 -> 8) and the dense layer's input follows from it. The 128 ReLU features are
+ * the space the Fréchet distance is measured in. Strided convolutions instead of full-resolution convolutions plus
+ * max-pooling: measured here about 6x faster per training step (a 1-channel convolution and pooling at 28x28
+ * dominate on CPU).
  * Parameters have fixed shapes (no shape inference) and PyTorch's default initialisation, uniform(+-1/sqrt(fan_in)).
  */
 final class ClassifierNet extends AbstractBlock {
@@ -37,6 +39,7 @@ final class ClassifierNet extends AbstractBlock {
     private static final Shape PAD_1 = new Shape(1, 1);
     private static final Shape PAD_2 = new Shape(2, 2);
 
+    private final int channels;
     private final int imageSize;
     private final int numClasses;
     private final float dropout;
@@ -53,15 +56,18 @@ final class ClassifierNet extends AbstractBlock {
     record Output(NDArray features, NDArray logits) {
     }
 
-    ClassifierNet(int imageSize, int numClasses, float dropout) {
-        this(imageSize, numClasses, dropout, C1, C2, FEATURES);
+    ClassifierNet(int channels, int imageSize, int numClasses, float dropout) {
+        this(channels, imageSize, numClasses, dropout, C1, C2, FEATURES);
     }
 
     /** A variant with other widths (for benchmarks and tests). */
-    ClassifierNet(int imageSize, int numClasses, float dropout, int c1, int c2, int featureDim) {
+    ClassifierNet(int channels, int imageSize, int numClasses, float dropout, int c1, int c2, int featureDim) {
         this.c1 = c1;
         this.c2 = c2;
         this.featureDim = featureDim;
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+        }
         if (imageSize < 8) {
             throw new IllegalArgumentException("imageSize must be at least 8, got " + imageSize);
         }
@@ -71,13 +77,14 @@ final class ClassifierNet extends AbstractBlock {
         if (dropout < 0 || dropout >= 1) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }
+        this.channels = channels;
         this.imageSize = imageSize;
         this.numClasses = numClasses;
         this.dropout = dropout;
         int side = outSize(outSize(imageSize, 5, 2), 3, 1);
         int flat = c2 * side * side;
-        conv1W = param("conv1_weight", Parameter.Type.WEIGHT, new Shape(c1, 1, 5, 5), 25);
-        conv1B = param("conv1_bias", Parameter.Type.BIAS, new Shape(c1), 25);
+        conv1W = param("conv1_weight", Parameter.Type.WEIGHT, new Shape(c1, channels, 5, 5), channels * 25);
+        conv1B = param("conv1_bias", Parameter.Type.BIAS, new Shape(c1), channels * 25);
         conv2W = param("conv2_weight", Parameter.Type.WEIGHT, new Shape(c2, c1, 3, 3), c1 * 9);
         conv2B = param("conv2_bias", Parameter.Type.BIAS, new Shape(c2), c1 * 9);
         fc1W = param("fc1_weight", Parameter.Type.WEIGHT, new Shape(featureDim, flat), flat);
@@ -97,6 +104,10 @@ final class ClassifierNet extends AbstractBlock {
         return addParameter(Parameter.builder().setName(name).setType(type).optShape(shape).optInitializer(init).build());
     }
 
+    int channels() {
+        return channels;
+    }
+
     int imageSize() {
         return imageSize;
     }
@@ -109,7 +120,7 @@ final class ClassifierNet extends AbstractBlock {
         return featureDim;
     }
 
-    /** Features and logits of a batch (N, 1, S, S); dropout only when {@code training}. */
+    /** Features and logits of a batch (N, C, S, S); dropout only when {@code training}. */
     Output apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray h = Activation.relu(conv(ps, x, conv1W, conv1B, PAD_2, training));
         h = Activation.relu(conv(ps, h, conv2W, conv2B, PAD_1, training));

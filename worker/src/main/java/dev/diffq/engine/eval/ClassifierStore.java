@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.diffq.engine.data.ImageDataset;
+import dev.diffq.engine.data.Mnist;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -17,13 +17,14 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The cached digit classifier: {@code <dir>/classifier.params} and {@code <dir>/manifest.json} (written last).
- * A cached classifier is used when its manifest names this architecture and the same training data and its parameter
- * file still has the recorded checksum; anything else is retrained over.
+ * A cached classifier of one dataset: {@code <dir>/classifier.params} and {@code <dir>/manifest.json} (written last).
+ * A cached classifier is used when its manifest names this architecture, the same dataset and training data, and its
+ * parameter file still has the recorded checksum; a damaged or outdated one of the same dataset is retrained over.
+ * A directory holding another dataset's classifier is never used nor overwritten.
  */
 public final class ClassifierStore {
 
-    /** Environment variable that moves diffq's cache root (the classifier lives in {@code <root>/classifier}). */
+    /** Environment variable that moves diffq's cache root (the classifiers live in {@code <root>/classifier*}). */
     public static final String CACHE_DIR_ENV = "DIFFQ_CACHE_DIR";
     static final String PARAMS_FILE = "classifier.params";
     static final String MANIFEST_FILE = "manifest.json";
@@ -53,37 +54,53 @@ public final class ClassifierStore {
         this.dir = Objects.requireNonNull(dir, "dir");
     }
 
-    public ClassifierStore() {
-        this(defaultDir());
+    /** The store in {@code dir}, or in {@code dataset}'s {@link #defaultDir} when {@code dir} is null. */
+    public static ClassifierStore at(Path dir, String dataset) {
+        return new ClassifierStore(dir != null ? dir : defaultDir(dataset));
     }
 
-    /** {@code $DIFFQ_CACHE_DIR/classifier}, else {@code ~/.cache/diffq/classifier}. */
-    public static Path defaultDir() {
+    /**
+     * {@code <root>/classifier} for MNIST, {@code <root>/classifier-<dataset>} for the others; the root is
+     * {@code $DIFFQ_CACHE_DIR}, else {@code ~/.cache/diffq}. MNIST keeps the directory it had before there were other
+     * datasets, so its cached classifier is still found.
+     */
+    public static Path defaultDir(String dataset) {
         String env = System.getenv(CACHE_DIR_ENV);
         Path root = env != null && !env.isBlank() ? Path.of(env)
                 : Path.of(System.getProperty("user.home"), ".cache", "diffq");
-        return root.resolve("classifier");
+        return root.resolve(Mnist.NAME.equals(dataset) ? "classifier" : "classifier-" + dataset);
     }
 
     public Path dir() {
         return dir;
     }
 
-    /** The manifest of a complete, intact cached classifier for {@code dataId}; null when there is none. */
-    public ClassifierManifest usableManifest(String dataId) throws IOException {
+    /** The manifest in the directory, whatever it describes; null when there is none or it cannot be read. */
+    private ClassifierManifest readManifest() {
         Path manifestFile = dir.resolve(MANIFEST_FILE);
-        Path params = dir.resolve(PARAMS_FILE);
-        if (!Files.isRegularFile(manifestFile) || !Files.isRegularFile(params)) {
+        if (!Files.isRegularFile(manifestFile)) {
             return null;
         }
-        ClassifierManifest m;
         try {
-            m = JSON.readValue(manifestFile.toFile(), ClassifierManifest.class);
+            return JSON.readValue(manifestFile.toFile(), ClassifierManifest.class);
         } catch (IOException e) {
             return null; // unreadable: retrain over it
         }
+    }
+
+    /**
+     * The manifest of a complete, intact cached classifier for {@code dataset} trained on {@code dataId}; null when
+     * there is none.
+     */
+    public ClassifierManifest usableManifest(String dataset, String dataId) throws IOException {
+        ClassifierManifest m = readManifest();
+        Path params = dir.resolve(PARAMS_FILE);
+        if (m == null || !Files.isRegularFile(params)) {
+            return null;
+        }
         boolean matches = m.format() == ClassifierManifest.FORMAT
                 && ClassifierNet.ARCHITECTURE.equals(m.architecture())
+                && dataset.equals(m.dataset())
                 && dataId.equals(m.dataId())
                 && m.featureDim() == ClassifierNet.FEATURES
                 && sha256(params).equalsIgnoreCase(String.valueOf(m.paramsSha256()));
@@ -91,27 +108,36 @@ public final class ClassifierStore {
     }
 
     /**
-     * A classifier for data {@code dataId}: the cached one when {@code reuse} allows, else one trained on
-     * {@code train}, measured on {@code test} and saved here.
+     * A classifier for {@code data}: the cached one when {@code reuse} allows, else one trained on its training split,
+     * measured on its test split and saved here.
+     *
+     * @throws IllegalArgumentException when the directory holds another dataset's classifier
      */
-    public Obtained obtain(ImageDataset train, ImageDataset test, String dataId, ClassifierTrainingOptions options,
-                           Reuse reuse, Consumer<String> log) throws IOException {
+    public Obtained obtain(EvalData data, ClassifierTrainingOptions options, Reuse reuse, Consumer<String> log)
+            throws IOException {
         Consumer<String> out = log == null ? s -> { } : log;
         options.validate();
-        ClassifierManifest cached = reuse == Reuse.NEVER ? null : usableManifest(dataId);
+        ClassifierManifest cached = reuse == Reuse.NEVER ? null : usableManifest(data.name(), data.dataId());
         if (cached != null && (reuse == Reuse.ANY
                 || (cached.seed() == options.seed() && cached.epochs() == options.epochs()
                 && cached.maxShift() == options.maxShift()))) {
-            MnistClassifier c = MnistClassifier.load(dir.resolve(PARAMS_FILE), cached.imageSize(), cached.numClasses());
+            MnistClassifier c = MnistClassifier.load(dir.resolve(PARAMS_FILE), cached.channels(), cached.imageSize(),
+                    cached.numClasses());
             out.accept(String.format(Locale.ROOT, "using cached classifier %s (seed %d, %d epochs, test accuracy %.4f)",
                     dir, cached.seed(), cached.epochs(), cached.testAccuracy()));
             return new Obtained(c, cached, true);
         }
-        out.accept("training the digit classifier (" + ClassifierNet.ARCHITECTURE + ", seed " + options.seed() + ", "
-                + options.epochs() + " epochs, " + threads() + " threads) into " + dir);
-        ClassifierTrainer.Trained t = ClassifierTrainer.train(train, test, options, out);
+        ClassifierManifest other = readManifest();
+        if (other != null && !other.dataset().equals(data.name())) {
+            throw new IllegalArgumentException("classifier directory " + dir + " holds the " + other.dataset()
+                    + " classifier; a " + data.name() + " classifier needs its own directory: leave out "
+                    + "--classifier-dir for the default one, or name another");
+        }
+        out.accept("training the " + data.name() + " classifier (" + ClassifierNet.ARCHITECTURE + ", seed "
+                + options.seed() + ", " + options.epochs() + " epochs, " + threads() + " threads) into " + dir);
+        ClassifierTrainer.Trained t = ClassifierTrainer.train(data.train(), data.test(), options, out);
         try {
-            ClassifierManifest m = save(t, dataId, options);
+            ClassifierManifest m = save(t, data, options);
             return new Obtained(t.classifier(), m, false);
         } catch (IOException | RuntimeException e) {
             t.classifier().close();
@@ -120,7 +146,8 @@ public final class ClassifierStore {
     }
 
     /** Writes parameters, then the manifest that vouches for them. */
-    ClassifierManifest save(ClassifierTrainer.Trained t, String dataId, ClassifierTrainingOptions o) throws IOException {
+    ClassifierManifest save(ClassifierTrainer.Trained t, EvalData data, ClassifierTrainingOptions o)
+            throws IOException {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(MANIFEST_FILE)); // the old manifest must not vouch for new parameters
         Path tmpParams = dir.resolve(PARAMS_FILE + ".tmp");
@@ -128,10 +155,10 @@ public final class ClassifierStore {
         move(tmpParams, dir.resolve(PARAMS_FILE));
         MnistClassifier c = t.classifier();
         ClassifierManifest m = new ClassifierManifest(ClassifierManifest.FORMAT, ClassifierNet.ARCHITECTURE,
-                c.imageSize(), c.numClasses(), c.featureDim(), dataId, o.seed(), o.epochs(), o.batchSize(),
-                o.learningRate(), o.weightDecay(), o.dropout(), o.maxShift(), t.testAccuracy(), t.testCount(),
-                t.steps(), Math.round(t.trainSeconds() * 10) / 10.0, threads(), sha256(dir.resolve(PARAMS_FILE)),
-                Instant.now().toString());
+                data.name(), c.channels(), c.imageSize(), c.numClasses(), c.featureDim(), data.dataId(), o.seed(),
+                o.epochs(), o.batchSize(), o.learningRate(), o.weightDecay(), o.dropout(), o.maxShift(),
+                t.testAccuracy(), t.testCount(), t.steps(), Math.round(t.trainSeconds() * 10) / 10.0, threads(),
+                sha256(dir.resolve(PARAMS_FILE)), Instant.now().toString());
         Path tmpManifest = dir.resolve(MANIFEST_FILE + ".tmp");
         JSON.writeValue(tmpManifest.toFile(), m);
         move(tmpManifest, dir.resolve(MANIFEST_FILE));

@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * Trains a {@link MnistClassifier} from a seed: weights, shuffles, shifts and dropout masks are all drawn from the
- * seed (dropout from the engine generator, reseeded every step), so the same seed gives the same classifier.
+ * Trains a {@link MnistClassifier} (grey or RGB) from a seed: weights, shuffles, shifts and dropout masks are all
+ * drawn from the seed (dropout from the engine generator, reseeded every step), so the same seed gives the same
+ * classifier.
  */
 public final class ClassifierTrainer {
 
@@ -35,16 +36,18 @@ public final class ClassifierTrainer {
     public static Trained train(ImageDataset train, ImageDataset test, ClassifierTrainingOptions options,
                                 Consumer<String> log) {
         options.validate();
-        checkGrey(train, "training set");
-        checkGrey(test, "test set");
-        if (train.numClasses() != test.numClasses() || train.imageSize() != test.imageSize()) {
+        checkNotEmpty(train, "training set");
+        checkNotEmpty(test, "test set");
+        if (train.numClasses() != test.numClasses() || train.imageSize() != test.imageSize()
+                || train.channels() != test.channels()) {
             throw new IllegalArgumentException("training and test sets differ: " + train.numClasses() + " vs "
-                    + test.numClasses() + " classes, " + train.imageSize() + " vs " + test.imageSize() + " pixels");
+                    + test.numClasses() + " classes, " + train.imageSize() + " vs " + test.imageSize() + " pixels, "
+                    + train.channels() + " vs " + test.channels() + " channels");
         }
         Consumer<String> out = log == null ? s -> { } : log;
         long start = System.nanoTime();
-        MnistClassifier classifier = MnistClassifier.create(train.imageSize(), train.numClasses(), options.dropout(),
-                options.seed());
+        MnistClassifier classifier = MnistClassifier.create(train.channels(), train.imageSize(), train.numClasses(),
+                options.dropout(), options.seed());
         try {
             long steps = runEpochs(classifier, train, options, out, start);
             double accuracy = accuracy(classifier, test);
@@ -68,8 +71,9 @@ public final class ClassifierTrainer {
         int batch = Math.min(o.batchSize(), n);
         int stepsPerEpoch = (n + batch - 1) / batch;
         long totalSteps = (long) stepsPerEpoch * o.epochs();
+        int channels = train.channels();
         int side = train.imageSize();
-        int pixels = side * side;
+        int pixels = train.pixelsPerImage();
         int classes = train.numClasses();
         ParameterStore store = new ParameterStore(manager, false);
         long step = 0;
@@ -91,7 +95,8 @@ public final class ClassifierTrainer {
                         labels[i] = train.label(index);
                         if (o.maxShift() > 0) {
                             train.copyImage(index, one, 0, false);
-                            shift(one, images, i * pixels, side, shifts.nextInt(-o.maxShift(), o.maxShift() + 1),
+                            shift(one, images, i * pixels, channels, side,
+                                    shifts.nextInt(-o.maxShift(), o.maxShift() + 1),
                                     shifts.nextInt(-o.maxShift(), o.maxShift() + 1));
                         } else {
                             train.copyImage(index, images, i * pixels, false);
@@ -100,7 +105,7 @@ public final class ClassifierTrainer {
                     engine.setRandomSeed(MnistClassifier.intSeed(mix(o.seed(), 1_000_003L * epoch + b)));
                     double lr = learningRate(o, step, totalSteps);
                     try (NDManager sm = manager.newSubManager()) {
-                        NDArray x = sm.create(images, new Shape(count, 1, side, side));
+                        NDArray x = sm.create(images, new Shape(count, channels, side, side));
                         NDArray y = sm.create(labels);
                         NDArray loss;
                         NDArray logits;
@@ -178,13 +183,20 @@ public final class ClassifierTrainer {
         return data.size() == 0 ? Double.NaN : (double) correct / data.size();
     }
 
-    /** Copies {@code src} moved by (dx, dy) into {@code dst} at {@code offset}; uncovered pixels are black (-1). */
-    static void shift(float[] src, float[] dst, int offset, int side, int dx, int dy) {
-        for (int y = 0; y < side; y++) {
-            int sy = y - dy;
-            for (int x = 0; x < side; x++) {
-                int sx = x - dx;
-                dst[offset + y * side + x] = sy < 0 || sy >= side || sx < 0 || sx >= side ? -1f : src[sy * side + sx];
+    /**
+     * Copies the {@code channels x side x side} image {@code src} moved by (dx, dy) into {@code dst} at
+     * {@code offset}, every channel alike; uncovered pixels are black (-1).
+     */
+    static void shift(float[] src, float[] dst, int offset, int channels, int side, int dx, int dy) {
+        int plane = side * side;
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < side; y++) {
+                int sy = y - dy;
+                for (int x = 0; x < side; x++) {
+                    int sx = x - dx;
+                    dst[offset + c * plane + y * side + x] = sy < 0 || sy >= side || sx < 0 || sx >= side ? -1f
+                            : src[c * plane + sy * side + sx];
+                }
             }
         }
     }
@@ -197,11 +209,7 @@ public final class ClassifierTrainer {
         return z ^ (z >>> 31);
     }
 
-    private static void checkGrey(ImageDataset d, String what) {
-        if (d.channels() != 1) {
-            throw new IllegalArgumentException(what + " '" + d.name() + "' has " + d.channels()
-                    + " channels; the digit classifier takes grey images");
-        }
+    private static void checkNotEmpty(ImageDataset d, String what) {
         if (d.size() == 0) {
             throw new IllegalArgumentException(what + " '" + d.name() + "' is empty");
         }

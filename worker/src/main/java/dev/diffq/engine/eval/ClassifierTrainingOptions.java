@@ -1,8 +1,8 @@
 package dev.diffq.engine.eval;
 
 /**
- * How the digit classifier is trained: AdamW with a short linear warm-up and cosine decay to zero, over whole epochs
- * of a seeded shuffle; optional random shifts of up to {@code maxShift} pixels as augmentation.
+ * How the evaluation classifier is trained: AdamW with a short linear warm-up and cosine decay to zero, over whole
+ * epochs of a seeded shuffle; optional random shifts of up to {@code maxShift} pixels as augmentation.
  */
 public record ClassifierTrainingOptions(int epochs, long seed, int batchSize, double learningRate, double weightDecay,
                                         float dropout, int maxShift, int warmupSteps) {

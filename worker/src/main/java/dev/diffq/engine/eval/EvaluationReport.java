@@ -3,8 +3,9 @@ package dev.diffq.engine.eval;
 import java.util.List;
 
 /**
- * How a set of generated digits scores.
+ * How a set of generated images scores.
  *
+ * @param dataset          the {@code --dataset} the samples are measured against
  * @param count            sample images read
  * @param labelledCount    of those, images with a single intended class (their file name says which)
  * @param correct          labelled images the classifier assigns to their intended class
@@ -14,22 +15,22 @@ import java.util.List;
  * @param fd               Fréchet distance between classifier features of the samples and of the reference set
  * @param fdMeanTerm       the part of {@code fd} that the feature means make, {@code |mu_s - mu_r|^2}; the rest comes from
  *                         the covariances
- * @param baselineFd       the same distance for {@code baselineCount} real training digits: what real digits score
+ * @param baselineFd       the same distance for {@code baselineCount} real training images: what real images score
  *                         at this sample count (the distance is biased upwards for small sets)
  * @param spreadRatio      the samples' total feature variance over the reference set's ({@code Tr S_s / Tr S_r}): below
- *                         1 the samples vary less than real digits, above 1 more
+ *                         1 the samples vary less than real images, above 1 more
  * @param withinClassSpreadRatio the labelled samples' mean squared feature distance to their intended class's mean, over
  *                         the same for the reference set by its true classes: the variety within the classes alone
- *                         (below 1 less than real digits); null when fewer than 2 samples are labelled
+ *                         (below 1 less than real images); null when fewer than 2 samples are labelled
  * @param baselineFdMeanTerm the mean part of {@code baselineFd}
- * @param baselineSpreadRatio the same ratio for the baseline's real digits
- * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real digits
- * @param referenceCount   images in the reference set (the MNIST test set)
+ * @param baselineSpreadRatio the same ratio for the baseline's real images
+ * @param fdRatio          {@code fd / baselineFd}: about 1 means as close to the reference as real images
+ * @param referenceCount   images in the reference set (the dataset's test split)
  * @param misread          the labelled samples the classifier assigns to another class, in file order
  */
-public record EvaluationReport(String samplesDir, int count, int labelledCount, int correct, Double classAccuracy,
-                               List<ClassAccuracy> perClass, List<Integer> predictedCounts, double fd,
-                               double fdMeanTerm, double spreadRatio, Double withinClassSpreadRatio,
+public record EvaluationReport(String samplesDir, String dataset, int count, int labelledCount, int correct,
+                               Double classAccuracy, List<ClassAccuracy> perClass, List<Integer> predictedCounts,
+                               double fd, double fdMeanTerm, double spreadRatio, Double withinClassSpreadRatio,
                                double baselineFd, double baselineFdMeanTerm,
                                double baselineSpreadRatio, double fdRatio, int referenceCount, int baselineCount,
                                List<Misread> misread) {

@@ -14,18 +14,20 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Scores a directory of generated digits with a {@link FeatureClassifier}: class accuracy against the class in each
- * file name, and the Fréchet distance of the classifier's features to a reference set (the MNIST test set), next to
- * the distance that as many real digits from a disjoint pool (the MNIST training set) reach, drawn deterministically.
+ * Scores a directory of generated images with a {@link FeatureClassifier} of one dataset: class accuracy against the
+ * class in each file name, and the Fréchet distance of the classifier's features to a reference set (the dataset's
+ * test split), next to the distance that as many real images from a disjoint pool (its training split) reach, drawn
+ * deterministically.
  */
 public final class Evaluator {
 
-    /** Seed of the draw of real digits for the baseline, fixed so baselines are comparable across runs. */
+    /** Seed of the draw of real images for the baseline, fixed so baselines are comparable across runs. */
     public static final long BASELINE_SEED = 0;
     /** Images classified per call. */
     private static final int CHUNK = 1000;
 
     private final FeatureClassifier classifier;
+    private final String dataset;
     private final ImageDataset reference;
     private final ImageDataset baselinePool;
     private ReferenceSummary referenceSummary;
@@ -36,22 +38,23 @@ public final class Evaluator {
     }
 
     /**
-     * @param reference    the set samples are compared with (MNIST test)
-     * @param baselinePool real images the baseline draws from (MNIST train), disjoint from {@code reference}
+     * Samples are compared with {@code data}'s test split (the reference); the baseline draws real images from its
+     * training split, disjoint from the reference.
      */
-    public Evaluator(FeatureClassifier classifier, ImageDataset reference, ImageDataset baselinePool) {
+    public Evaluator(FeatureClassifier classifier, EvalData data) {
         this.classifier = classifier;
-        this.reference = reference;
-        this.baselinePool = baselinePool;
+        this.dataset = data.name();
+        this.reference = data.test();
+        this.baselinePool = data.train();
         check(reference, "reference set");
         check(baselinePool, "baseline pool");
     }
 
     private void check(ImageDataset d, String what) {
-        if (d.channels() != 1 || d.imageSize() != classifier.imageSize()) {
+        if (d.channels() != classifier.channels() || d.imageSize() != classifier.imageSize()) {
             throw new IllegalArgumentException(what + " '" + d.name() + "' has " + d.channels() + "-channel "
-                    + d.imageSize() + "x" + d.imageSize() + " images; the classifier takes 1-channel "
-                    + classifier.imageSize() + "x" + classifier.imageSize());
+                    + d.imageSize() + "x" + d.imageSize() + " images; the classifier takes " + classifier.channels()
+                    + "-channel " + classifier.imageSize() + "x" + classifier.imageSize());
         }
         if (d.size() < 2) {
             throw new IllegalArgumentException(what + " '" + d.name() + "' needs at least 2 images, has " + d.size());
@@ -73,8 +76,8 @@ public final class Evaluator {
                         + " is outside 0.." + (classes - 1) + " of the classifier");
             }
         }
-        int side = classifier.imageSize();
-        int pixels = side * side;
+        int channels = classifier.channels();
+        int pixels = channels * classifier.imageSize() * classifier.imageSize();
         int dim = classifier.featureDim();
         float[] features = new float[n * dim];
         int[] predicted = new int[n];
@@ -84,11 +87,8 @@ public final class Evaluator {
             for (int i = 0; i < count; i++) {
                 Path file = samples.get(start + i).path();
                 BufferedImage img = Images.read(file);
-                if (img.getWidth() != side || img.getHeight() != side) {
-                    throw new IllegalArgumentException("sample file " + file.getFileName() + " is " + img.getWidth()
-                            + "x" + img.getHeight() + "; the classifier takes " + side + "x" + side + " digits");
-                }
-                System.arraycopy(Images.toChw(img, 1), 0, images, i * pixels, pixels);
+                checkFits(img, file, dataset, classifier.imageSize(), classifier.channels());
+                System.arraycopy(Images.toChw(img, channels), 0, images, i * pixels, pixels);
             }
             FeatureClassifier.Classified out = classifier.classify(images, count);
             System.arraycopy(out.predictions(), 0, predicted, start, count);
@@ -136,11 +136,38 @@ public final class Evaluator {
         int baselineCount = Math.min(n, baselinePool.size());
         FrechetDistance.Gaussian real = baselineStats(baselineCount);
         double baseline = FrechetDistance.distance(real, ref);
-        return new EvaluationReport(samplesDir.toString(), n, labelled, correct,
+        return new EvaluationReport(samplesDir.toString(), dataset, n, labelled, correct,
                 labelled == 0 ? null : (double) correct / labelled, List.copyOf(perClass), List.copyOf(predictedCounts),
                 fd, FrechetDistance.meanTerm(sampled, ref), sampled.totalVariance() / ref.totalVariance(), withinSpread,
                 baseline, FrechetDistance.meanTerm(real, ref), real.totalVariance() / ref.totalVariance(),
                 baseline > 0 ? fd / baseline : Double.NaN, reference.size(), baselineCount, List.copyOf(misread));
+    }
+
+    /**
+     * Fails naming {@code --dataset} when a sample in {@code samplesDir} does not have {@code data}'s image size and
+     * colour: a check that needs no classifier, so a wrong {@code --dataset} is reported before one is trained.
+     */
+    public static void checkSamples(Path samplesDir, EvalData data) throws IOException {
+        for (SampleFile s : listSamples(samplesDir)) {
+            checkFits(Images.read(s.path()), s.path(), data.name(), data.test().imageSize(), data.test().channels());
+        }
+    }
+
+    /**
+     * Fails unless a sample has the dataset's size and channels. Grey data also takes colour files whose pixels are
+     * all grey (other tools write those, and reading them as grey loses nothing); colour data takes colour files only.
+     */
+    private static void checkFits(BufferedImage img, Path file, String dataset, int side, int channels) {
+        if (img.getWidth() != side || img.getHeight() != side
+                || (channels == 3 ? Images.channels(img) != 3 : !Images.isGrey(img))) {
+            throw new IllegalArgumentException("samples are " + img.getWidth() + "x" + img.getHeight() + " "
+                    + colour(Images.channels(img)) + " (" + file.getFileName() + ") but --dataset " + dataset
+                    + " takes " + side + "x" + side + " " + colour(channels));
+        }
+    }
+
+    private static String colour(int channels) {
+        return channels == 1 ? "grey" : "RGB";
     }
 
     /** Mean and covariance of the reference set's features (computed once). */

@@ -1,12 +1,16 @@
 package dev.diffq.engine.eval;
 
 /**
- * A digit classifier seen by the {@link Evaluator}: class predictions plus a feature vector per image.
- * Images are grey, square, channel-first floats in [-1, 1], the layout datasets and {@code Images.toChw} produce.
+ * An image classifier seen by the {@link Evaluator}: class predictions plus a feature vector per image.
+ * Images are square, channel-first ({@code C x H x W}) floats in [-1, 1], the layout datasets and
+ * {@code Images.toChw} produce.
  */
 public interface FeatureClassifier {
 
-    /** Side length of the (square, one-channel) images it takes. */
+    /** Channels of the images it takes: 1 (grey) or 3 (RGB). */
+    int channels();
+
+    /** Side length of the (square) images it takes. */
     int imageSize();
 
     int numClasses();
@@ -16,7 +20,7 @@ public interface FeatureClassifier {
 
     /**
      * Classifies {@code count} images laid out one after another in {@code images}
-     * ({@code count * imageSize^2} floats).
+     * ({@code count * channels * imageSize^2} floats).
      */
     Classified classify(float[] images, int count);
 

@@ -22,7 +22,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The project's own digit classifier ({@link ClassifierNet}) with its parameters, on the CPU.
+ * The project's own image classifier ({@link ClassifierNet}) with its parameters, on the CPU: grey or RGB images of one
+ * dataset (the name is from when it only read MNIST digits).
  * Inference runs in chunks, each in its own sub-manager, so native memory stays flat for any number of images.
  */
 public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
@@ -43,12 +44,12 @@ public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
      *
      * @param dropout dropout rate on the features during training
      */
-    public static MnistClassifier create(int imageSize, int numClasses, float dropout, long seed) {
-        ClassifierNet net = new ClassifierNet(imageSize, numClasses, dropout);
+    public static MnistClassifier create(int channels, int imageSize, int numClasses, float dropout, long seed) {
+        ClassifierNet net = new ClassifierNet(channels, imageSize, numClasses, dropout);
         NDManager manager = NDManager.newBaseManager(Device.cpu());
         try {
             Engine.getInstance().setRandomSeed(intSeed(seed));
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, 1, imageSize, imageSize));
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, channels, imageSize, imageSize));
             return new MnistClassifier(manager, net);
         } catch (RuntimeException e) {
             manager.close();
@@ -57,8 +58,8 @@ public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
     }
 
     /** Reads parameters written by {@link #save}. */
-    public static MnistClassifier load(Path file, int imageSize, int numClasses) throws IOException {
-        MnistClassifier c = create(imageSize, numClasses, 0f, 0);
+    public static MnistClassifier load(Path file, int channels, int imageSize, int numClasses) throws IOException {
+        MnistClassifier c = create(channels, imageSize, numClasses, 0f, 0);
         try (InputStream in = Files.newInputStream(file);
              DataInputStream data = new DataInputStream(new BufferedInputStream(in))) {
             c.net.loadParameters(c.manager, data);
@@ -83,6 +84,11 @@ public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
     }
 
     @Override
+    public int channels() {
+        return net.channels();
+    }
+
+    @Override
     public int imageSize() {
         return net.imageSize();
     }
@@ -103,10 +109,11 @@ public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
 
     @Override
     public Classified classify(float[] images, int count) {
+        int c = channels();
         int s = imageSize();
-        int pixels = s * s;
+        int pixels = c * s * s;
         if (count < 0 || images.length < (long) count * pixels) {
-            throw new IllegalArgumentException("classify: " + count + " images of " + s + "x" + s + " need "
+            throw new IllegalArgumentException("classify: " + count + " images of " + c + "x" + s + "x" + s + " need "
                     + (long) count * pixels + " floats, got " + images.length);
         }
         int[] predictions = new int[count];
@@ -117,7 +124,7 @@ public final class MnistClassifier implements FeatureClassifier, AutoCloseable {
             try (NDManager chunk = manager.newSubManager()) {
                 float[] slice = new float[n * pixels];
                 System.arraycopy(images, start * pixels, slice, 0, n * pixels);
-                NDArray x = chunk.create(slice, new Shape(n, 1, s, s));
+                NDArray x = chunk.create(slice, new Shape(n, c, s, s));
                 ClassifierNet.Output out = net.apply(ps, x, false);
                 float[] f = out.features().toFloatArray();
                 System.arraycopy(f, 0, features, start * ClassifierNet.FEATURES, f.length);

@@ -101,6 +101,28 @@ public final class Images {
         return out;
     }
 
+    /** Channels the image is stored with: 1 for a grey image, 3 for a colour one (alpha does not count). */
+    public static int channels(BufferedImage img) {
+        return isPlainGrey(img) ? 1 : 3;
+    }
+
+    /** Whether every pixel is grey: a grey image, or a colour one whose red, green and blue agree everywhere. */
+    public static boolean isGrey(BufferedImage img) {
+        if (isPlainGrey(img)) {
+            return true;
+        }
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
+                if (r != g || g != b) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Channel-first floats in [-1, 1] (values outside are clamped) as an 8-bit grey or RGB image. */
     public static BufferedImage fromChw(float[] chw, int channels, int height, int width) {
         checkChannels(channels);
@@ -316,7 +338,7 @@ public final class Images {
         if (factor <= 1) {
             return img;
         }
-        int channels = isPlainGrey(img) ? 1 : 3;
+        int channels = channels(img);
         int w = img.getWidth(), h = img.getHeight(), W = w * factor, H = h * factor;
         float[] src = toChw(img, channels);
         float[] dst = new float[channels * H * W];

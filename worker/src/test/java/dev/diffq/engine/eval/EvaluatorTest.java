@@ -1,9 +1,11 @@
 package dev.diffq.engine.eval;
 
 import dev.diffq.engine.data.InMemoryImageDataset;
+import dev.diffq.engine.image.Images;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +22,17 @@ class EvaluatorTest {
 
     private final InMemoryImageDataset reference = SyntheticDigits.dataset("ref", 200, 1);
     private final InMemoryImageDataset pool = SyntheticDigits.dataset("pool", 400, 2);
+    private final EvalData data = new EvalData("synthetic", pool, reference, "synthetic");
     private final BandClassifier classifier = new BandClassifier();
 
     /** Features: mean brightness of the top, bottom, left and right bands; prediction: the brightest band. */
     static final class BandClassifier implements FeatureClassifier {
         int calls;
+
+        @Override
+        public int channels() {
+            return 1;
+        }
 
         @Override
         public int imageSize() {
@@ -99,7 +107,7 @@ class EvaluatorTest {
         SyntheticDigits.writePng(pool, 202, dir.resolve("grid.png"));
         Files.writeString(dir.resolve("notes.txt"), "not an image");
 
-        EvaluationReport r = new Evaluator(classifier, reference, pool).evaluate(dir);
+        EvaluationReport r = new Evaluator(classifier, data).evaluate(dir);
         assertEquals(21, r.count());
         assertEquals(16, r.labelledCount());
         assertEquals(12, r.correct());
@@ -139,7 +147,7 @@ class EvaluatorTest {
         for (int i = 0; i < reference.size(); i++) {
             SyntheticDigits.writePng(reference, i, dir.resolve("sample_c" + reference.label(i) + "_" + i + ".png"));
         }
-        EvaluationReport r = new Evaluator(classifier, reference, pool).evaluate(dir);
+        EvaluationReport r = new Evaluator(classifier, data).evaluate(dir);
         assertEquals(reference.size(), r.count());
         assertEquals(1.0, r.classAccuracy());
         assertEquals(0, r.fd(), 1e-6);
@@ -156,7 +164,7 @@ class EvaluatorTest {
         for (int i = 0; i < 40; i++) {
             SyntheticDigits.writePng(pool, 300 + i, dir.resolve("sample_c" + pool.label(300 + i) + "_" + i + ".png"));
         }
-        Evaluator evaluator = new Evaluator(classifier, reference, pool);
+        Evaluator evaluator = new Evaluator(classifier, data);
         EvaluationReport r = evaluator.evaluate(dir);
         assertEquals(40, r.baselineCount());
 
@@ -194,7 +202,7 @@ class EvaluatorTest {
                 SyntheticDigits.writePng(pool, i, dir.resolve("sample_c2_" + n++ + ".png"));
             }
         }
-        EvaluationReport r = new Evaluator(classifier, reference, pool).evaluate(dir);
+        EvaluationReport r = new Evaluator(classifier, data).evaluate(dir);
         assertEquals(1.0, r.classAccuracy());
         assertEquals(List.of(0, 0, 60, 0), r.predictedCounts());
         assertTrue(r.fdRatio() > 3, "a collapsed set should be far from the reference: fd " + r.fd() + ", baseline "
@@ -208,7 +216,7 @@ class EvaluatorTest {
         for (int i = 0; i < 8; i++) {
             SyntheticDigits.writePng(pool, i, dir.resolve("sample_u_" + i + ".png"));
         }
-        EvaluationReport r = new Evaluator(classifier, reference, pool).evaluate(dir);
+        EvaluationReport r = new Evaluator(classifier, data).evaluate(dir);
         assertNull(r.classAccuracy());
         assertNull(r.withinClassSpreadRatio(), "no sample names a class");
         assertEquals(0, r.labelledCount());
@@ -218,7 +226,7 @@ class EvaluatorTest {
 
     @Test
     void badSampleDirectoriesAreReported(@TempDir Path dir) throws IOException {
-        Evaluator evaluator = new Evaluator(classifier, reference, pool);
+        Evaluator evaluator = new Evaluator(classifier, data);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> evaluator.evaluate(dir));
         assertTrue(e.getMessage().contains("0 sample image"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> evaluator.evaluate(dir.resolve("missing")));
@@ -233,6 +241,124 @@ class EvaluatorTest {
         dev.diffq.engine.image.Images.writePng(new java.awt.image.BufferedImage(32, 32,
                 java.awt.image.BufferedImage.TYPE_BYTE_GRAY), dir.resolve("sample_c1_1.png"));
         e = assertThrows(IllegalArgumentException.class, () -> evaluator.evaluate(dir));
-        assertTrue(e.getMessage().contains("32x32") && e.getMessage().contains("28x28"), e.getMessage());
+        assertTrue(e.getMessage().contains("samples are 32x32 grey (sample_c1_1.png) but --dataset synthetic takes "
+                + "28x28 grey"), e.getMessage());
+    }
+
+    /** Features: the mean of each channel over the top and the bottom half; prediction: the brightest channel. */
+    static final class ChannelClassifier implements FeatureClassifier {
+        @Override
+        public int channels() {
+            return 3;
+        }
+
+        @Override
+        public int imageSize() {
+            return SyntheticDigits.COLOUR_SIZE;
+        }
+
+        @Override
+        public int numClasses() {
+            return SyntheticDigits.COLOUR_CLASSES;
+        }
+
+        @Override
+        public int featureDim() {
+            return 6;
+        }
+
+        @Override
+        public Classified classify(float[] images, int count) {
+            int s = SyntheticDigits.COLOUR_SIZE;
+            int plane = s * s;
+            int[] pred = new int[count];
+            float[] f = new float[count * 6];
+            for (int i = 0; i < count; i++) {
+                for (int c = 0; c < 3; c++) {
+                    for (int p = 0; p < plane; p++) {
+                        f[i * 6 + 2 * c + (p < plane / 2 ? 0 : 1)] += images[(i * 3 + c) * plane + p] / plane;
+                    }
+                    if (f[i * 6 + 2 * c] + f[i * 6 + 2 * c + 1] > f[i * 6 + 2 * pred[i]] + f[i * 6 + 2 * pred[i] + 1]) {
+                        pred[i] = c;
+                    }
+                }
+            }
+            return new Classified(pred, f);
+        }
+    }
+
+    private static final InMemoryImageDataset COLOUR_REFERENCE =
+            SyntheticDigits.colourDataset("colour-ref", 60, 3, SyntheticDigits.COLOUR_SIZE);
+    private static final InMemoryImageDataset COLOUR_POOL =
+            SyntheticDigits.colourDataset("colour-pool", 120, 4, SyntheticDigits.COLOUR_SIZE);
+
+    private static Evaluator colourEvaluator() {
+        return new Evaluator(new ChannelClassifier(), new EvalData("colour", COLOUR_POOL, COLOUR_REFERENCE, "colour"));
+    }
+
+    @Test
+    void colourPngsAreReadAsThreeChannelsInTheDatasetsLayout(@TempDir Path dir) throws IOException {
+        for (int i = 0; i < COLOUR_REFERENCE.size(); i++) {
+            SyntheticDigits.writePng(COLOUR_REFERENCE, i,
+                    dir.resolve("sample_c" + COLOUR_REFERENCE.label(i) + "_" + i + ".png"));
+        }
+        EvaluationReport r = colourEvaluator().evaluate(dir);
+        assertEquals("colour", r.dataset());
+        assertEquals(COLOUR_REFERENCE.size(), r.count());
+        // the bar's channel is the brightest only when the channels are where the dataset puts them
+        assertEquals(1.0, r.classAccuracy());
+        assertEquals(List.of(20, 20, 20), r.predictedCounts());
+        assertEquals(0, r.fd(), 1e-9);
+        assertEquals(1, r.spreadRatio(), 1e-6);
+        assertTrue(r.baselineFd() > 0);
+    }
+
+    @Test
+    void samplesOfAnotherSizeOrColourAreRejectedNamingTheDataset(@TempDir Path dir) throws IOException {
+        // grey samples for colour data
+        SyntheticDigits.writePng(COLOUR_REFERENCE, 0, dir.resolve("sample_c0_0.png"));
+        Images.writePng(new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY), dir.resolve("sample_c1_1.png"));
+        Evaluator colour = colourEvaluator();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> colour.evaluate(dir));
+        assertEquals("samples are 32x32 grey (sample_c1_1.png) but --dataset colour takes 32x32 RGB", e.getMessage());
+        // colour samples for grey data, at another size and at the same size
+        Files.delete(dir.resolve("sample_c1_1.png"));
+        SyntheticDigits.writePng(COLOUR_REFERENCE, 1, dir.resolve("sample_c1_1.png"));
+        Evaluator grey = new Evaluator(classifier, data);
+        e = assertThrows(IllegalArgumentException.class, () -> grey.evaluate(dir));
+        assertEquals("samples are 32x32 RGB (sample_c0_0.png) but --dataset synthetic takes 28x28 grey",
+                e.getMessage());
+        Path small = Files.createDirectory(dir.resolve("small"));
+        SyntheticDigits.writePng(pool, 0, small.resolve("sample_c0_0.png"));
+        Images.writePng(Images.solid(28, 28, java.awt.Color.RED), small.resolve("sample_c1_1.png"));
+        e = assertThrows(IllegalArgumentException.class, () -> grey.evaluate(small));
+        assertEquals("samples are 28x28 RGB (sample_c1_1.png) but --dataset synthetic takes 28x28 grey",
+                e.getMessage());
+        // the same check without a classifier, as evaluate runs it before obtaining one
+        e = assertThrows(IllegalArgumentException.class, () -> Evaluator.checkSamples(small, data));
+        assertEquals("samples are 28x28 RGB (sample_c1_1.png) but --dataset synthetic takes 28x28 grey",
+                e.getMessage());
+        Files.delete(small.resolve("sample_c1_1.png"));
+        Evaluator.checkSamples(small, data);
+    }
+
+    @Test
+    void greyDataTakesColourFilesWhosePixelsAreGrey(@TempDir Path dir) throws IOException {
+        Path grey = Files.createDirectory(dir.resolve("grey"));
+        Path rgb = Files.createDirectory(dir.resolve("rgb"));
+        for (int i = 0; i < 12; i++) {
+            String name = "sample_c" + pool.label(i) + "_" + i + ".png";
+            SyntheticDigits.writePng(pool, i, grey.resolve(name));
+            float[] px = new float[pool.pixelsPerImage()];
+            pool.copyImage(i, px, 0, false);
+            BufferedImage asColour = Images.fromChw(Images.toChw(Images.fromChw(px, 1, 28, 28), 3), 3, 28, 28);
+            assertEquals(3, Images.channels(asColour));
+            Images.writePng(asColour, rgb.resolve(name));
+        }
+        Evaluator evaluator = new Evaluator(classifier, data);
+        EvaluationReport fromGrey = evaluator.evaluate(grey);
+        EvaluationReport fromRgb = evaluator.evaluate(rgb);
+        assertEquals(fromGrey.fd(), fromRgb.fd(), 1e-9 * fromGrey.fd());
+        assertEquals(fromGrey.classAccuracy(), fromRgb.classAccuracy());
     }
 }

@@ -19,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,20 @@ class ImagesTest {
         }
         assertThrows(IllegalArgumentException.class, () -> Images.toChw(grey, 2));
         assertThrows(IllegalArgumentException.class, () -> Images.fromChw(new float[3], 1, 2, 2));
+    }
+
+    @Test
+    void channelsFollowTheFileAndIsGreyThePixels() {
+        Path g = dir.resolve("grey.png"), c = dir.resolve("colour.png"), cg = dir.resolve("colour-grey.png");
+        Images.writePng(greyRamp(5, 4), g);
+        Images.writePng(colourPattern(5, 4), c);
+        Images.writePng(Images.fromChw(Images.toChw(greyRamp(5, 4), 3), 3, 4, 5), cg);
+        assertEquals(1, Images.channels(Images.read(g)));
+        assertEquals(3, Images.channels(Images.read(c)));
+        assertEquals(3, Images.channels(Images.read(cg)), "a colour file, however grey its pixels");
+        assertTrue(Images.isGrey(Images.read(g)));
+        assertTrue(Images.isGrey(Images.read(cg)));
+        assertFalse(Images.isGrey(Images.read(c)));
     }
 
     @Test

@@ -46,7 +46,7 @@ public record EvalData(String name, ImageDataset train, ImageDataset test, Strin
         LOADERS.put(Mnist.NAME, cache -> new EvalData(Mnist.NAME, Mnist.load(cache, Split.TRAIN),
                 Mnist.load(cache, Split.TEST), NpmPackageCache.MNIST.spec() + " sha1:" + NpmPackageCache.MNIST.sha1()));
         addByContent(FashionMnist.NAME, FashionMnist::load);
-        // emoji: addByContent(dev.diffq.engine.data.Emoji.NAME, dev.diffq.engine.data.Emoji::load);
+        addByContent(dev.diffq.engine.data.Emoji.NAME, dev.diffq.engine.data.Emoji::load);
     }
 
     /**

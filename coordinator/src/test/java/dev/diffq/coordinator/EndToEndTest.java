@@ -156,11 +156,11 @@ class EndToEndTest {
                 streamedArtifacts.toString());
 
         Map<String, JsonNode> artifacts = artifacts(id);
-        for (String name : List.of("checkpoints/step-3/", "checkpoints/step-6/", "metrics.jsonl", "samples/grid.png",
-                "result.json")) {
+        for (String name : List.of("checkpoints/step-3/manifest.json", "checkpoints/step-6/manifest.json", "metrics.jsonl",
+                "samples/grid.png", "result.json")) {
             assertTrue(artifacts.containsKey(name), name + " in " + artifacts.keySet());
         }
-        assertEquals("checkpoint", artifacts.get("checkpoints/step-6/").path("kind").asText());
+        assertEquals("checkpoint", artifacts.get("checkpoints/step-6/manifest.json").path("kind").asText());
         JsonNode grid = artifacts.get("samples/grid.png");
         assertEquals("image/png", grid.path("content_type").asText());
         byte[] png = download(grid.path("url").asText());

@@ -1,5 +1,7 @@
 package dev.diffq.contract;
 
+import java.util.regex.Pattern;
+
 /** Object layout in the bucket (../shared/design.md, "Objects"). One place for every key. */
 public final class ObjectKeys {
     private ObjectKeys() {}
@@ -28,8 +30,16 @@ public final class ObjectKeys {
     }
 
     public static String checkpointPrefix(String jobId, long step) {
-        return jobPrefix(jobId) + "checkpoints/step-" + step + "/";
+        return jobPrefix(jobId) + checkpointFolder(step);
     }
+
+    /** A checkpoint's folder relative to its job's prefix: the name of its artifact. */
+    public static String checkpointFolder(long step) {
+        return "checkpoints/step-" + step + "/";
+    }
+
+    /** A file of a checkpoint, relative to its job's prefix: group 1 the step, group 2 the file within the folder. */
+    public static final Pattern CHECKPOINT_FILE = Pattern.compile("checkpoints/step-(\\d+)/(.+)");
 
     public static String latestCheckpoint(String jobId) {
         return jobPrefix(jobId) + "checkpoints/latest.json";

@@ -7,13 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.diffq.contract.ObjectKeys;
 import dev.diffq.coordinator.CoordinatorRuntime;
+import dev.diffq.coordinator.jobs.ArtifactFiles;
 import dev.diffq.coordinator.jobs.JobKind;
 import dev.diffq.coordinator.jobs.JobService;
 import dev.diffq.coordinator.jobs.JobTable;
 import dev.diffq.contract.JobJson;
-import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobSpec;
 import dev.diffq.proto.JobState;
@@ -134,10 +133,9 @@ public class JobResource {
         JobRecord job = find(id);
         ObjectNode out = JSON.createObjectNode();
         ArrayNode list = out.putArray("artifacts");
-        for (Artifact a : job.getArtifactsList()) {
-            list.addObject().put("name", a.getName()).put("size", a.getSize()).put("content_type", a.getContentType())
-                    .put("kind", a.getKind())
-                    .put("url", runtime.store().presignedGet(ObjectKeys.jobPrefix(id) + a.getName()));
+        for (ArtifactFiles.ArtifactFile f : ArtifactFiles.of(id, job.getArtifactsList(), runtime.store())) {
+            list.addObject().put("name", f.name()).put("size", f.size()).put("content_type", f.contentType())
+                    .put("kind", f.kind()).put("url", runtime.store().presignedGet(f.key()));
         }
         return out.toString();
     }

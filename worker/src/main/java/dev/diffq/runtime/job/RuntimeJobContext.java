@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import dev.diffq.contract.ContentTypes;
 import dev.diffq.contract.ObjectKeys;
 import dev.diffq.proto.Artifact;
 import dev.diffq.proto.JobRequest;
@@ -83,7 +84,7 @@ final class RuntimeJobContext implements JobContext {
     @Override
     public Artifact artifact(Path localFile, String name, String kind) throws IOException {
         checkRelativeName(name);
-        String contentType = ObjectStore.contentTypeOf(name);
+        String contentType = ContentTypes.of(name);
         services.store().putFile(ObjectKeys.jobPrefix(unit.jobId()) + name, localFile, contentType);
         Artifact a = Artifact.newBuilder().setName(name).setSize(Files.size(localFile)).setContentType(contentType)
                 .setKind(kind == null ? "" : kind).build();
@@ -136,8 +137,7 @@ final class RuntimeJobContext implements JobContext {
         lastCheckpointStep = step;
         lastCheckpointNanos = System.nanoTime();
         long size = manifest.files().stream().mapToLong(CheckpointManifest.FileEntry::size).sum();
-        String name = ObjectKeys.checkpointPrefix(unit.jobId(), step).substring(ObjectKeys.jobPrefix(unit.jobId()).length());
-        emitArtifact(Artifact.newBuilder().setName(name).setSize(size).setContentType("application/x-directory")
+        emitArtifact(Artifact.newBuilder().setName(ObjectKeys.checkpointFolder(step)).setSize(size).setContentType(ContentTypes.DIRECTORY)
                 .setKind("checkpoint").build());
     }
 

@@ -207,18 +207,6 @@ public final class ObjectStore implements AutoCloseable {
         });
     }
 
-    /** A content type from the name's extension, for objects people open in a browser. */
-    public static String contentTypeOf(String name) {
-        String n = name.toLowerCase(java.util.Locale.ROOT);
-        if (n.endsWith(".png")) return "image/png";
-        if (n.endsWith(".gif")) return "image/gif";
-        if (n.endsWith(".jpg") || n.endsWith(".jpeg")) return "image/jpeg";
-        if (n.endsWith(".json")) return "application/json";
-        if (n.endsWith(".jsonl")) return "application/x-ndjson";
-        if (n.endsWith(".txt") || n.endsWith(".log")) return "text/plain";
-        return "application/octet-stream";
-    }
-
     @Override
     public void close() throws Exception {
         client.close();

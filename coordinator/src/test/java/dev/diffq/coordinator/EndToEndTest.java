@@ -13,6 +13,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +57,9 @@ import dev.diffq.contract.ObjectKeys;
 import dev.diffq.contract.Topics;
 import dev.diffq.coordinator.jobs.JobTable;
 import dev.diffq.coordinator.jobs.JobTableFeed;
+import dev.diffq.deploy.cli.ClientCli;
+import dev.diffq.engine.train.Checkpoint;
+import dev.diffq.engine.train.LoadedModel;
 import dev.diffq.proto.JobRecord;
 import dev.diffq.proto.JobRequest;
 import dev.diffq.runtime.Worker;
@@ -71,8 +75,9 @@ import jakarta.inject.Inject;
  * The whole system through the coordinator's HTTP API: real workers (the engine-backed executors found
  * through ServiceLoader, as {@code diffq worker} starts them) run in this JVM against the coordinator's
  * in-process Kafka and S3. A tiny class-conditional UNet (8x8, 2 classes, 50 timesteps) trains on a dataset
- * uploaded as a zip; the later tests sample, inpaint and shard from that one checkpoint. The tests run in
- * order because they share the trained job and the fleet (the resume test closes a worker).
+ * uploaded as a zip; the later tests download it (through the artifact list and the client CLI) and sample,
+ * inpaint and shard from that one checkpoint. The tests run in order because they share the trained job and the
+ * fleet (the resume test closes a worker).
  */
 @QuarkusTest
 @WithTestResource(EndToEndServices.class)
@@ -174,10 +179,86 @@ class EndToEndTest {
         trainedJob = id;
     }
 
-    // ------------------------------------------------------------------ 2. sampling
+    // ------------------------------------------------------------------ 2. downloading the model
 
     @Test
     @Order(2)
+    void theArtifactListGivesEachCheckpointFileAndTheCliFetchesALoadableModel() throws Exception {
+        String id = trainedJob();
+        String jobPrefix = ObjectKeys.jobPrefix(id);
+        JsonNode record = JSON.readTree(given().get("/v1/jobs/" + id).then().statusCode(200).extract().asString());
+        List<String> recorded = new ArrayList<>();
+        record.path("artifacts").forEach(a -> {
+            if (a.path("kind").asText().equals("checkpoint")) {
+                recorded.add(a.path("name").asText());
+            }
+        });
+        assertEquals(List.of("checkpoints/step-3/", "checkpoints/step-6/"), recorded, "the record lists each checkpoint once");
+
+        Map<String, JsonNode> artifacts = artifacts(id);
+        assertFalse(artifacts.keySet().stream().anyMatch(n -> n.endsWith("/")), "no folder is listed: " + artifacts.keySet());
+        for (long step : List.of(3L, 6L)) {
+            String folder = ObjectKeys.checkpointFolder(step);
+            List<String> listed = artifacts.keySet().stream().filter(n -> n.startsWith(folder)).toList();
+            List<String> stored = runtime.store().list(ObjectKeys.checkpointPrefix(id, step)).stream()
+                    .map(o -> o.key().substring(jobPrefix.length())).sorted().toList();
+            assertEquals(stored, listed, "every object of the checkpoint, and only those");
+            for (String file : List.of(Checkpoint.MANIFEST, Checkpoint.MODEL, Checkpoint.EMA, Checkpoint.CONFIG, Checkpoint.STATE)) {
+                assertTrue(listed.contains(folder + file), folder + file + " in " + listed);
+            }
+            for (String name : listed) {
+                JsonNode a = artifacts.get(name);
+                byte[] bytes = runtime.store().get(jobPrefix + name).orElseThrow();
+                assertEquals("checkpoint", a.path("kind").asText(), name);
+                assertEquals(name.endsWith(".json") ? "application/json" : "application/octet-stream",
+                        a.path("content_type").asText(), name);
+                assertEquals(bytes.length, a.path("size").asLong(), name);
+                assertArrayEquals(bytes, download(a.path("url").asText()), name + ": the presigned URL gives the object");
+            }
+        }
+
+        Path out = Files.createTempDirectory("diffq-fetch");
+        String url = "http://localhost:" + port;
+        CliRun whole = cli("fetch", id, out.resolve("job").toString(), "--url", url);
+        for (String name : artifacts.keySet()) {
+            assertArrayEquals(runtime.store().get(jobPrefix + name).orElseThrow(), Files.readAllBytes(out.resolve("job").resolve(name)),
+                    name + ": " + whole);
+        }
+        assertTrue(whole.out().contains("fetched " + artifacts.size() + " files"), whole.toString());
+
+        CliRun latest = cli("fetch", id, "--checkpoint", "latest", out.resolve("model").toString(), "--url", url);
+        assertTrue(latest.out().contains("fetched checkpoint step 6 of job " + id), latest.toString());
+        try (LoadedModel model = Checkpoint.load(out.resolve("model"))) {
+            assertEquals(out.resolve("model").toAbsolutePath().normalize(), model.dir().toAbsolutePath().normalize(),
+                    "the folder itself is the checkpoint");
+            assertEquals(6, model.step());
+            assertEquals(2, model.numClasses());
+        }
+    }
+
+    record CliRun(String out, String err) {
+        @Override
+        public String toString() {
+            return "out:\n" + out + "err:\n" + err;
+        }
+    }
+
+    /** Runs bin/diffq's client command line in this JVM, as a user would against this coordinator; fails unless it exits 0. */
+    private static CliRun cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new ClientCli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of(), false).run(args);
+        CliRun run = new CliRun(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        System.out.println("bin/diffq " + String.join(" ", args) + " -> " + code + "\n" + run);
+        assertEquals(0, code, run.toString());
+        return run;
+    }
+
+    // ------------------------------------------------------------------ 3. sampling
+
+    @Test
+    @Order(3)
     void aSamplingJobWritesItsImagesAnIndexAndOneGrid() throws Exception {
         String id = submit(sampleSpec(trainedJob(), 11, 2, 64, "")).then().statusCode(201)
                 .body("shards_total", equalTo(1)).extract().path("id");
@@ -206,10 +287,10 @@ class EndToEndTest {
         assertEquals(2 * (8 + 2) + 2, grid.getHeight());
     }
 
-    // ------------------------------------------------------------------ 3. inpainting
+    // ------------------------------------------------------------------ 4. inpainting
 
     @Test
-    @Order(3)
+    @Order(4)
     void inpaintingKeepsTheKnownRegionOfTheUploadedImage() throws Exception {
         BufferedImage input = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
         BufferedImage mask = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
@@ -250,10 +331,10 @@ class EndToEndTest {
         }
     }
 
-    // ------------------------------------------------------------------ 4. sharding over two workers
+    // ------------------------------------------------------------------ 5. sharding over two workers
 
     @Test
-    @Order(4)
+    @Order(5)
     void aShardedJobOnTwoWorkersGivesTheImagesOfOneUnshardedRun() throws Exception {
         // An id whose shard keys land on both partitions of the sample topic: each worker holds one of them.
         String sharded = spreadId("sharded", 3);
@@ -324,7 +405,7 @@ class EndToEndTest {
     // ------------------------------------------------------------------ 6. idempotency
 
     @Test
-    @Order(5)
+    @Order(6)
     void resubmittingWithTheSameIdempotencyKeyAnswersTheSameJob() throws Exception {
         String key = "e2e-" + UUID.randomUUID();
         String spec = sampleSpec(trainedJob(), 31, 1, 64, "");
@@ -342,10 +423,10 @@ class EndToEndTest {
                 .stream().filter(key::equals).count());
     }
 
-    // ------------------------------------------------------------------ 5. cancel
+    // ------------------------------------------------------------------ 7. cancel
 
     @Test
-    @Order(6)
+    @Order(7)
     void cancellingARunningTrainingJobStopsIt() throws Exception {
         String id = submit(trainSpec("endless", 1_000_000, 100_000)).then().statusCode(201).extract().path("id");
         awaitJob(id, j -> j.path("state").asText().equals("RUNNING") && j.path("progress").path("step").asLong() > 0,
@@ -357,10 +438,10 @@ class EndToEndTest {
         given().post("/v1/jobs/" + id + "/cancel").then().statusCode(409).body("error", equalTo("conflict"));
     }
 
-    // ------------------------------------------------------------------ 7. a worker lost mid-training
+    // ------------------------------------------------------------------ 8. a worker lost mid-training
 
     @Test
-    @Order(7)
+    @Order(8)
     void anotherWorkerResumesATrainingJobFromItsCheckpointWhenItsWorkerStops() throws Exception {
         String id = submit(trainSpec("resumable", 200, 50)).then().statusCode(201).extract().path("id");
         JsonNode running = awaitJob(id, j -> j.path("state").asText().equals("RUNNING")
@@ -381,10 +462,10 @@ class EndToEndTest {
         resumedJob = id;
     }
 
-    // ------------------------------------------------------------------ 8. poison request
+    // ------------------------------------------------------------------ 9. poison request
 
     @Test
-    @Order(8)
+    @Order(9)
     void aRequestThatCannotRunEndsInTheDeadLetterTopicAndItsJobFails() throws Exception {
         assertNotNull(resumedJob, "needs the job of the resume test");
         // The checkpoint disappears behind the coordinator's back: the job record still says SUCCEEDED.
@@ -412,10 +493,10 @@ class EndToEndTest {
         assertEquals("2", new String(dead.get(0).headers().lastHeader(Topics.HEADER_ATTEMPTS).value(), StandardCharsets.UTF_8));
     }
 
-    // ------------------------------------------------------------------ 9. a restarted coordinator
+    // ------------------------------------------------------------------ 10. a restarted coordinator
 
     @Test
-    @Order(9)
+    @Order(10)
     void aJobTableRebuiltFromTheTopicListsTheSameJobs() throws Exception {
         assertNotNull(trainedJob);
         List<String> listed = given().get("/v1/jobs?limit=500").then().statusCode(200).extract().path("jobs.id");

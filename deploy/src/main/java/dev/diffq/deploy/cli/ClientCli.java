@@ -3,6 +3,7 @@ package dev.diffq.deploy.cli;
 import com.google.protobuf.Struct;
 import dev.diffq.contract.JobJson;
 import dev.diffq.contract.Limits;
+import dev.diffq.contract.ObjectKeys;
 import dev.diffq.contract.SpecDefaults;
 import dev.diffq.contract.SpecValidator;
 import dev.diffq.contract.Violation;
@@ -25,7 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -405,11 +409,35 @@ public final class ClientCli {
 
     private int fetchCommand(CliArgs a) {
         String id = a.positional(0).orElseThrow();
-        Path dir = a.positional(1).map(Path::of).orElse(Path.of("diffq-out", id));
+        Optional<Path> dir = a.positional(1).map(Path::of);
+        if (a.has("checkpoint")) {
+            if (a.has("kind")) {
+                throw CliException.usage("--checkpoint fetches the files of one checkpoint: leave --kind out");
+            }
+            OptionalLong step = checkpointStep(a.value("checkpoint").orElseThrow());
+            fetchCheckpoint(client(a), id, step, dir, a.flag("json"));
+            return 0;
+        }
         Set<String> kinds = a.value("kind").map(k -> Arrays.stream(k.split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).collect(Collectors.toSet())).orElse(Set.of());
-        fetch(client(a), id, dir, kinds, a.flag("json"));
+        fetch(client(a), id, dir.orElse(Path.of("diffq-out", id)), kinds, a.flag("json"));
         return 0;
+    }
+
+    /** {@code --checkpoint latest|N}: empty for latest. */
+    private static OptionalLong checkpointStep(String value) {
+        if (value.equals("latest")) {
+            return OptionalLong.empty();
+        }
+        try {
+            long step = Long.parseLong(value.trim());
+            if (step >= 0) {
+                return OptionalLong.of(step);
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw CliException.usage("--checkpoint: latest or a step number (0 or more), got '" + value + "'");
     }
 
     void fetch(CoordinatorClient c, String id, Path dir, Set<String> kinds, boolean json) {
@@ -419,6 +447,54 @@ public final class ClientCli {
             throw new CliException("job " + id + " has no artifacts" + (kinds.isEmpty() ? " yet" : " of kind " + String.join(",", kinds)),
                     CliException.FAILED);
         }
+        Fetched f = download(c, id, links, dir, json);
+        if (json) {
+            out.println("{\"dir\":" + Json.quote(f.dir().toString()) + ",\"files\":" + Json.array(f.files()) + "}");
+        } else {
+            out.println("fetched " + files(f.files().size()) + " (" + ProgressView.bytes(f.bytes()) + ") into " + f.dir());
+        }
+    }
+
+    /**
+     * Downloads the files of one checkpoint (the coordinator lists them one by one as checkpoints/step-N/FILE) into
+     * DIR itself, so DIR is a checkpoint folder that bin/diffq engine sample --checkpoint takes.
+     */
+    void fetchCheckpoint(CoordinatorClient c, String id, OptionalLong wanted, Optional<Path> dir, boolean json) {
+        TreeMap<Long, List<CoordinatorClient.ArtifactLink>> bySteps = new TreeMap<>();
+        for (CoordinatorClient.ArtifactLink l : c.artifacts(id)) {
+            Matcher m = ObjectKeys.CHECKPOINT_FILE.matcher(l.name());
+            if (l.kind().equals("checkpoint") && m.matches()) {
+                // named relative to the step folder: the download lands in DIR, not DIR/checkpoints/step-N
+                bySteps.computeIfAbsent(Long.parseLong(m.group(1)), k -> new ArrayList<>())
+                        .add(new CoordinatorClient.ArtifactLink(m.group(2), l.size(), l.contentType(), l.kind(), l.url()));
+            }
+        }
+        if (bySteps.isEmpty()) {
+            throw new CliException("--checkpoint: job " + id + " has no checkpoint (only a training job has them, "
+                    + "from its first saved step on)", CliException.FAILED);
+        }
+        long step = wanted.orElse(bySteps.lastKey());
+        List<CoordinatorClient.ArtifactLink> links = bySteps.get(step);
+        if (links == null) {
+            throw new CliException("--checkpoint " + step + ": job " + id + " has no checkpoint at step " + step
+                    + "; its checkpoints are at steps " + bySteps.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")),
+                    CliException.FAILED);
+        }
+        Fetched f = download(c, id, links, dir.orElse(Path.of("diffq-out", id, "checkpoint-" + step)), json);
+        if (json) {
+            out.println("{\"step\":" + step + ",\"dir\":" + Json.quote(f.dir().toString()) + ",\"files\":" + Json.array(f.files()) + "}");
+        } else {
+            out.println("fetched checkpoint step " + step + " of job " + id + ": " + files(f.files().size()) + " ("
+                    + ProgressView.bytes(f.bytes()) + ") into " + f.dir());
+            out.println("  sample from it:  bin/diffq engine sample --checkpoint " + f.dir() + " --out OUT");
+        }
+    }
+
+    /** What {@link #download} wrote: the folder, a JSON object per file, the bytes in all. */
+    private record Fetched(Path dir, List<String> files, long bytes) {}
+
+    /** Downloads each link to DIR/its name, refusing names that would leave DIR; prints a line per file unless json. */
+    private Fetched download(CoordinatorClient c, String id, List<CoordinatorClient.ArtifactLink> links, Path dir, boolean json) {
         Path root = dir.toAbsolutePath().normalize();
         long total = 0;
         List<String> fetched = new ArrayList<>();
@@ -432,17 +508,16 @@ public final class ClientCli {
             }
             long size = c.download(link.url(), target);
             total += size;
-            if (json) {
-                fetched.add("{\"name\":" + Json.quote(link.name()) + ",\"path\":" + Json.quote(target.toString()) + ",\"size\":" + size + "}");
-            } else {
+            fetched.add("{\"name\":" + Json.quote(link.name()) + ",\"path\":" + Json.quote(target.toString()) + ",\"size\":" + size + "}");
+            if (!json) {
                 out.printf(Locale.ROOT, "  %-40s %10s%n", link.name(), ProgressView.bytes(size));
             }
         }
-        if (json) {
-            out.println("{\"dir\":" + Json.quote(root.toString()) + ",\"files\":" + Json.array(fetched) + "}");
-        } else {
-            out.println("fetched " + links.size() + " file" + (links.size() == 1 ? "" : "s") + " (" + ProgressView.bytes(total) + ") into " + root);
-        }
+        return new Fetched(root, fetched, total);
+    }
+
+    private static String files(int n) {
+        return n + " file" + (n == 1 ? "" : "s");
     }
 
     private int upload(CliArgs a) {

@@ -145,7 +145,10 @@ final class Commands {
                 List.of(new Opt("out", "DIR", "download the artifacts into DIR when it succeeds")), ""));
         add(new Command("cancel", "cancel JOB", "cancel a queued or running job", job, 1, List.of(), ""));
         add(new Command("fetch", "fetch JOB [DIR]", "download a job's artifacts (default DIR: diffq-out/JOB)", List.of("JOB", "DIR"), 1,
-                List.of(new Opt("kind", "LIST", "only these kinds, e.g. image,grid (kinds: checkpoint image grid gif metrics result spec)")), ""));
+                List.of(new Opt("kind", "LIST", "only these kinds, e.g. image,grid (kinds: checkpoint image grid gif metrics result spec)"),
+                        new Opt("checkpoint", "latest|N", "only the training job's checkpoint at step N (latest: the highest step), "
+                                + "straight into DIR (default: diffq-out/JOB/checkpoint-N)")),
+                "example: bin/diffq fetch JOB --checkpoint latest model, then bin/diffq engine sample --checkpoint model --out samples"));
         add(new Command("upload", "upload FILE [--name NAME]", "upload an image or mask (PNG/JPEG), or a dataset (.zip, one folder per class)",
                 List.of("FILE"), 1, List.of(new Opt("name", "NAME", "dataset name for a .zip (default: the file name); train with --dataset upload:NAME")),
                 "an image upload prints its id, which --image and --mask take"));

@@ -290,13 +290,13 @@ class ClientCliTest {
         fake.json("GET /v1/jobs/j-1", 200, record("j-1", "RUNNING", "\"attempts\":2,\"worker_id\":\"w-1\",\"added_later\":{\"x\":1},"
                 + "\"spec\":{\"max_attempts\":3,\"seed\":\"42\",\"train\":{\"dataset\":\"mnist\",\"steps\":2000}},"
                 + "\"progress\":{\"step\":\"500\",\"total\":\"2000\"},"
-                + "\"artifacts\":[{\"name\":\"checkpoints/step-500/model.params\",\"size\":\"6500000\",\"kind\":\"checkpoint\"}]"));
+                + "\"artifacts\":[{\"name\":\"checkpoints/step-500/\",\"size\":\"6500000\",\"content_type\":\"application/x-directory\",\"kind\":\"checkpoint\"}]"));
         assertEquals(0, run("show", "j-1"), err());
         String text = out();
         assertTrue(text.contains("state     RUNNING  (attempt 2 of 3)  worker w-1"), text);
         assertTrue(text.contains("progress  [#######.......................]  25%  500/2000"), text);
         assertTrue(text.contains("seed      42"), text);
-        assertTrue(text.contains("checkpoints/step-500/model.params"), text);
+        assertTrue(text.contains("checkpoints/step-500/"), text);
         assertTrue(text.contains("6.2 MB"), text);
     }
 
@@ -345,6 +345,55 @@ class ClientCliTest {
         assertNull(fake.requests("GET", "/s3/grid").get(0).header("Authorization"), "presigned URLs carry their own signature");
         assertEquals("X-Amz-Signature=abc", fake.requests("GET", "/s3/grid").get(0).query());
         assertTrue(out().contains("fetched 2 files (15 B) into " + dir.toAbsolutePath().normalize()), out());
+    }
+
+    /** The artifact list of a training job as the coordinator gives it: each checkpoint file by file. */
+    private void scriptCheckpoints(long... steps) {
+        StringBuilder list = new StringBuilder("{\"artifacts\":[");
+        for (long step : steps) {
+            for (String file : List.of("manifest.json", "model.ndlist")) {
+                String name = "checkpoints/step-" + step + "/" + file;
+                list.append("{\"name\":\"").append(name).append("\",\"size\":4,\"kind\":\"checkpoint\",\"url\":\"")
+                        .append(fake.url()).append("/s3/").append(name).append("\"},");
+                fake.bytes("GET /s3/" + name, (step + file).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        list.append("{\"name\":\"samples/grid.png\",\"size\":1,\"kind\":\"grid\",\"url\":\"").append(fake.url()).append("/s3/grid\"}]}");
+        fake.json("GET /v1/jobs/j-1/artifacts", 200, list.toString());
+    }
+
+    @Test
+    void fetchCheckpointDownloadsOneStepStraightIntoTheFolder(@TempDir Path dir) throws Exception {
+        scriptCheckpoints(50, 100, 75);
+        assertEquals(0, run("fetch", "j-1", "--checkpoint", "latest", dir.resolve("latest").toString()), err());
+        assertEquals("100model.ndlist", Files.readString(dir.resolve("latest/model.ndlist")));
+        assertEquals("100manifest.json", Files.readString(dir.resolve("latest/manifest.json")));
+        try (var files = Files.list(dir.resolve("latest"))) {
+            assertEquals(2, files.count(), "only that step's files");
+        }
+        assertTrue(out().contains("fetched checkpoint step 100 of job j-1: 2 files (31 B) into " + dir.resolve("latest")), out());
+        assertTrue(out().contains("bin/diffq engine sample --checkpoint " + dir.resolve("latest") + " --out OUT"), out());
+
+        assertEquals(0, run("fetch", "j-1", "--checkpoint", "50", dir.resolve("early").toString()), err());
+        assertEquals("50model.ndlist", Files.readString(dir.resolve("early/model.ndlist")));
+        assertTrue(fake.requests("GET", "/s3/grid").isEmpty(), "nothing but the checkpoint");
+    }
+
+    @Test
+    void fetchCheckpointNamesTheStepsThereAre(@TempDir Path dir) throws Exception {
+        scriptCheckpoints(50, 100);
+        assertEquals(1, run("fetch", "j-1", "--checkpoint", "60", dir.toString()));
+        assertTrue(err().contains("--checkpoint 60: job j-1 has no checkpoint at step 60; its checkpoints are at steps 50, 100"), err());
+        fake.json("GET /v1/jobs/j-2/artifacts", 200, "{\"artifacts\":[{\"name\":\"samples/grid.png\",\"kind\":\"grid\",\"url\":\"/s3/grid\"}]}");
+        assertEquals(1, run("fetch", "j-2", "--checkpoint", "latest", dir.toString()));
+        assertTrue(err().contains("--checkpoint: job j-2 has no checkpoint"), err());
+        assertEquals(CliException.USAGE, run("fetch", "j-1", "--checkpoint", "newest"));
+        assertTrue(err().contains("--checkpoint: latest or a step number (0 or more), got 'newest'"), err());
+        assertEquals(CliException.USAGE, run("fetch", "j-1", "--checkpoint", "latest", "--kind", "image"));
+        assertTrue(err().contains("--checkpoint fetches the files of one checkpoint: leave --kind out"), err());
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.count(), "nothing downloaded");
+        }
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.diffq.contract;
 
-/** Object layout in the bucket (../shared/design.md, "Objects"). One place for every key. */
+/** Object layout in the bucket (docs/DESIGN.md, "Objects"). One place for every key. */
 public final class ObjectKeys {
     private ObjectKeys() {}
 

@@ -1,4 +1,4 @@
-"""The diffq UNet (../../../../../shared/unet-presets.md) in plain PyTorch, layer for layer as the DJL
+"""The diffq UNet (docs/DESIGN.md, "UNet presets") in plain PyTorch, layer for layer as the DJL
 dev.diffq.engine.model.UNet builds it, with parameters registered in the same order so a DJL parameter
 export can be loaded by position. Used by bench_torch.py (speed reference) and check_numerics.py."""
 import math

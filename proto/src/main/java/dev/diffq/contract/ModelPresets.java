@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The UNet presets of ../shared/unet-presets.md as fully filled {@link ModelConfig}s, so that the contracts
+ * The UNet presets of docs/DESIGN.md ("UNet presets") as fully filled {@link ModelConfig}s, so that the contracts
  * module can fill and check a model without depending on the engine.
  */
 public final class ModelPresets {

@@ -2,7 +2,7 @@ package dev.diffq.contract;
 
 import java.util.regex.Pattern;
 
-/** Object layout in the bucket (../shared/design.md, "Objects"). One place for every key. */
+/** Object layout in the bucket (docs/DESIGN.md, "Objects"). One place for every key. */
 public final class ObjectKeys {
     private ObjectKeys() {}
 

@@ -35,7 +35,7 @@ public final class SpecDefaults {
     public static final String LR_DECAY = "cosine";
     public static final float GRAD_CLIP = 1.0f;
     // the recipe (lr decay, EMA, schedule, objective, Min-SNR) matches dev.diffq.engine.train.TrainConfig's
-    // builder, the CLI's defaults; measured in docs/BENCHMARKS.md
+    // builder, the CLI's defaults (docs/BENCHMARKS.md, "Training recipe")
     public static final float EMA_DECAY = 0.995f;
     public static final int EMA_WARMUP_STEPS = 0;
     public static final float LABEL_DROPOUT = 0.1f;

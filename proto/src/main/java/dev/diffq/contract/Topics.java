@@ -3,7 +3,7 @@ package dev.diffq.contract;
 import java.util.List;
 import java.util.Map;
 
-/** Kafka topic names and default partition counts (../shared/design.md, "Topics"). */
+/** Kafka topic names and default partition counts (docs/DESIGN.md, "Topics"). */
 public final class Topics {
     private Topics() {}
 

@@ -8,7 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -87,8 +93,29 @@ class SpecDefaultsTest {
         assertEquals(preset.startsWith("mnist") ? 1 : 3, m.getInChannels());
     }
 
+    /** The presets table of docs/DESIGN.md ("UNet presets"): every preset's row matches {@link ModelPresets}. */
     @Test
-    void presetTableMatchesUnetPresetsDocument() {
+    void presetTableMatchesUnetPresetsDocument() throws Exception {
+        Path design = Files.exists(Path.of("../docs/DESIGN.md")) ? Path.of("../docs/DESIGN.md") : Path.of("docs/DESIGN.md");
+        // | `mnist-small` | 28x28 | 1 | 32 | 1,2,2 | 2 | 2 | 10 | 1,624,577 | 0.275 |
+        Pattern row = Pattern.compile("\\| `([a-z0-9-]+)` \\| (\\d+)x\\d+ \\| (\\d+) \\| (\\d+) \\| ([\\d,]+) \\| (\\d+) \\| ([\\d,]*) \\| (\\d+) \\|.*");
+        List<String> seen = new ArrayList<>();
+        for (String line : Files.readAllLines(design)) {
+            Matcher m = row.matcher(line.trim());
+            if (!m.matches()) {
+                continue;
+            }
+            ModelConfig p = ModelPresets.get(m.group(1)).orElseThrow(() -> new AssertionError("unknown preset in " + design + ": " + line));
+            assertEquals(Integer.parseInt(m.group(2)), p.getImageSize(), line);
+            assertEquals(Integer.parseInt(m.group(3)), p.getInChannels(), line);
+            assertEquals(Integer.parseInt(m.group(4)), p.getBaseChannels(), line);
+            assertEquals(ints(m.group(5)), p.getChannelMultsList(), line);
+            assertEquals(Integer.parseInt(m.group(6)), p.getBlocksPerLevel(), line);
+            assertEquals(ints(m.group(7)), p.getAttentionLevelsList(), line);
+            assertEquals(Integer.parseInt(m.group(8)), p.getNumClasses(), line);
+            seen.add(m.group(1));
+        }
+        assertEquals(ModelPresets.NAMES, seen, "one row per preset in " + design);
         assertEquals("preset: \"rgb32\" image_size: 32 in_channels: 3 base_channels: 64 channel_mults: [1, 2, 2, 2] "
                         + "blocks_per_level: 2 attention_levels: 1 num_classes: 10 dropout: 0.0",
                 shortText(ModelPresets.get("rgb32").orElseThrow()));
@@ -100,6 +127,10 @@ class SpecDefaultsTest {
         assertEquals(List.of(1, 2, 2, 4), rgb64.getChannelMultsList());
         assertEquals(List.of(2), rgb64.getAttentionLevelsList());
         assertEquals(64, ModelPresets.get("mnist-base").orElseThrow().getBaseChannels());
+    }
+
+    private static List<Integer> ints(String csv) {
+        return csv.isEmpty() ? List.of() : Arrays.stream(csv.split(",")).map(Integer::valueOf).toList();
     }
 
     private static String shortText(ModelConfig m) {

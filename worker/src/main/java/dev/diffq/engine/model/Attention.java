@@ -13,9 +13,8 @@ import ai.djl.training.ParameterStore;
  * the identity.
  *
  * <p>The first product takes a copy of the transposed queries, not the transposed view: with the view, libtorch
- * 2.7.1 on the CPU returned a wrong gradient (values up to 1e35) in about 1 of 600 identical backward passes at
- * mnist-small's attention shape, enough to spoil a training step in about 1 of 200 (docs/BENCHMARKS.md
- * section 20). With the copy: none in 10,000. AttentionTest repeats the backward pass and compares.
+ * 2.7.1 on the CPU now and then returned a garbage gradient (docs/BENCHMARKS.md, "Attention backward pass").
+ * AttentionTest repeats the backward pass and compares.
  */
 final class Attention extends Layer {
     static final int HEADS = 4;

@@ -11,20 +11,13 @@ import ai.djl.training.initializer.Initializer;
 /**
  * 2-D convolution with square kernel, explicit shapes and PyTorch's default (or zero) initialisation.
  *
- * <p>Channel counts are padded with zeros where libtorch 2.7.1's CPU convolution (oneDNN) computes wrong results.
- * Measured 2026-12-04 on an AVX-512 machine against float64 (which libtorch computes without oneDNN), every pair of
- * 1..96 channels, kernels 1 and 3, strides 1 and 2 (docs/BENCHMARKS.md section 18):
- * <ul>
- *   <li>the forward result is wrong, NaN at some calls, when the input channels are above 16 and not a multiple of 16
- *       (20, 24, 40, 72 in);
- *   <li>the gradient passed to the input is wrong whenever the output channels are not a multiple of 16 (1, 3, 8, 24
- *       out; the UNet's output conv has 1 or 3), and for a stride-2 layer with 40, 48, 80, 112 or 144 input channels.
- * </ul>
- * So a layer with more than 16 input channels that are not a multiple of 32 runs with zero input channels added in
- * front, and in training a layer whose output channels are not a multiple of 16 with zero filters added in front; it
- * keeps its own output channels. Parameters, checkpoints and results are unchanged. The presets' layers have multiples
- * of 32 channels (or 1 and 3 in), so only their output conv is padded, in training. ConvTest checks results and
- * gradients against float64; {@code bin/diffq engine check-conv} ({@link ConvCheck}) checks a new machine kind.
+ * <p>Channel counts are padded with zeros where libtorch 2.7.1's float32 CPU convolution (oneDNN) is wrong (which
+ * shapes: docs/BENCHMARKS.md, "Convolution check"). A layer with more than 16 input channels that are not a multiple
+ * of 32 runs with zero input channels added in front, and in training a layer whose output channels are not a
+ * multiple of 16 with zero filters added in front; it keeps its own output channels. Parameters, checkpoints and
+ * results are unchanged. The presets' layers have multiples of 32 channels (or 1 and 3 in), so only their output
+ * conv is padded, in training. ConvTest checks results and gradients against float64;
+ * {@code bin/diffq engine check-conv} ({@link ConvCheck}) checks a new machine kind.
  */
 final class Conv extends Layer {
     /** The channel multiple the convolution is right at (the floats in an AVX-512 vector); see the class comment. */

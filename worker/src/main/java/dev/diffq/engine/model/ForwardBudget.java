@@ -8,11 +8,8 @@ import java.util.List;
 /**
  * How many images one UNet pass may take on this device before it is split into pieces that run one after another.
  *
- * <p>Why: on the CPU the time per image rises steeply once a pass's largest activation outgrows about 32 MiB.
- * {@code engine bench} on the 2-core machine of docs/BENCHMARKS.md section 19, one forward pass, images/s:
- * rgb32 67 at 32 images, 30 at 64, 13 at 128; mnist-small 323 at 128, 191 at 256, 41-45 at 512; training steps
- * alike (rgb32 13.7 images/s at 32, 6.3 at 64). Sampling doubles the batch for classifier-free guidance, so a
- * default sample job (64 images) of rgb32 ran its passes at 128. Splitting costs nothing in results (no layer mixes
+ * <p>Why: on the CPU the time per image rises steeply, up to 6x, once a pass's largest activation outgrows about
+ * 32 MiB (docs/BENCHMARKS.md, "UNet passes in pieces"). Splitting costs nothing in results (no layer mixes
  * images; piece losses are summed with the whole batch's weights), only the order of float sums.
  *
  * <p>On the CPU the limit is {@link #BUDGET_BYTES} over the largest activation per image; on a GPU there is none.

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * GroupNorm (PyTorch semantics, eps 1e-5) with per-channel gamma and beta, optionally followed by SiLU.
  * DJL has no GroupNorm; the fastest form measured is reshape to (N, G, rest) and the native fused
- * layer norm over the last axis with constant unit weight, then the per-channel affine (facts.md).
+ * layer norm over the last axis with constant unit weight, then the per-channel affine.
  */
 final class GroupNorm extends Layer {
     static final int GROUPS = 8;

@@ -11,7 +11,7 @@ final class Ops {
         return FusedOps.available(x).map(f -> f.silu(x)).orElseGet(() -> composedSilu(x));
     }
 
-    /** SiLU from DJL ops: DJL has no fused SiLU; this two-op form is the fastest it offers (facts.md). */
+    /** SiLU from DJL ops: DJL has no fused SiLU; this two-op form is the fastest it offers. */
     static NDArray composedSilu(NDArray x) {
         return x.mul(x.getNDArrayInternal().sigmoid());
     }

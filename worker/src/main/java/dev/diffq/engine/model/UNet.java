@@ -17,7 +17,7 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * The DDPM noise-prediction UNet, laid out exactly as ../shared/unet-presets.md describes.
+ * The DDPM noise-prediction UNet, laid out exactly as docs/DESIGN.md ("UNet presets") describes.
  *
  * <p>forward input: {@code NDList(x [N,C,H,W] float32, t [N] float32 or int64, labels [N] int64)};
  * output {@code NDList(eps [N,C,H,W])}. Label {@code cfg.numClasses()} is the null class used for

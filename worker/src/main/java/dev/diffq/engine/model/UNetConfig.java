@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The shape of a UNet (../shared/unet-presets.md). {@code numClasses == 0} means unconditional;
+ * The shape of a UNet (docs/DESIGN.md, "UNet presets"). {@code numClasses == 0} means unconditional;
  * otherwise the class table has {@code numClasses + 1} rows and label {@code numClasses} is the null class.
  */
 public record UNetConfig(

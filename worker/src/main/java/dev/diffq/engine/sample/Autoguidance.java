@@ -8,9 +8,7 @@ import dev.diffq.engine.schedule.Objective;
  * <pre>eps = eps_main + (weight - 1) (eps_main - eps_guide)</pre>
  * on top of any classifier-free guidance. Where CFG's unconditional branch differs from the conditional one in
  * everything (class and quality), a weaker model of the same class differs mainly in what it gets wrong, so the push
- * sharpens the samples without exaggerating them. On mnist-small, with the same run's 1,000-step checkpoint as the
- * guide and weight 2 it took the Fréchet distance of 500 samples below the real-digit baseline
- * (docs/BENCHMARKS.md section 15).
+ * sharpens the samples without exaggerating them (docs/BENCHMARKS.md, "Guidance options").
  *
  * <p>The guide must share the main model's noise schedule (the timestep means the same noise level to both), image
  * shape and classes; its architecture and objective may differ (the paper's guide is smaller and trained shorter).

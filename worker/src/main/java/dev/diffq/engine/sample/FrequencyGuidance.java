@@ -8,11 +8,8 @@ package dev.diffq.engine.sample;
  * With highWeight = w that is plain guidance; with the default highWeight = 1 the fine detail comes from the
  * conditional estimate alone, while the coarse shape that decides the class is still guided.
  *
- * <p>Why: guidance exaggerates the samples. On mnist-small at w = 3 their classifier features spread wider than real
- * digits' (trace of the covariance 1,300 against 940) and they carry 20% more ink, which is most of guidance's cost in
- * Fréchet distance. Guiding the low-pass only at every step halved that cost for 0.1 point of accuracy on one seed;
- * inside a guidance interval it was better than plain guidance on one seed and not on another (docs/BENCHMARKS.md
- * section 11). With a {@link GuidanceInterval}, the interval decides the low-pass
+ * <p>Why: guidance exaggerates the samples, which is most of its cost in Fréchet distance
+ * (docs/BENCHMARKS.md, "Guidance options"). With a {@link GuidanceInterval}, the interval decides the low-pass
  * weight (w inside, its outside weight elsewhere) and the detail takes {@code highWeight} at every step.
  *
  * @param lowPassSigma Gaussian sigma of the low-pass, in pixels; 0 = off (plain guidance)

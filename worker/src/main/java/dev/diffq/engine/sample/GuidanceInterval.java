@@ -14,13 +14,10 @@ import java.util.OptionalDouble;
  *
  * <p>{@code belowWeight}, when set, replaces that weight at the steps below the interval (sigma &lt;= sigmaMin), and
  * there it applies to every frequency (a {@link FrequencyGuidance}'s high weight too). 0 takes the unconditional
- * estimate for the last, cleanest steps, where guidance mostly sharpens strokes the class has already decided: on
- * mnist-small at 1 &lt; sigma &lt;= 5.4 it took 0.24-0.28x off the Fréchet distance ratio for 0.1-0.6 points of class
- * accuracy, about the trade of narrowing the interval (docs/BENCHMARKS.md section 22).
+ * estimate for the last, cleanest steps, where guidance mostly sharpens strokes the class has already decided.
  *
  * <p>Why: guidance at the highest noise levels is what collapses the variety of the samples towards a few
- * prototypes per class; at the lowest it does next to nothing. Measured on a 1,241-step mnist-small model
- * (docs/BENCHMARKS.md section 7).
+ * prototypes per class; at the lowest it does next to nothing (docs/BENCHMARKS.md, "Guidance options").
  *
  * @param sigmaMin guidance applies where sigma &gt; sigmaMin (0 = from the cleanest step)
  * @param sigmaMax guidance applies where sigma &lt;= sigmaMax (0 = no upper bound)

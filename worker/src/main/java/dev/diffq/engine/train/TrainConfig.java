@@ -346,20 +346,15 @@ public record TrainConfig(
         private final String dataset;
         public long steps = 0;
         public double maxMinutes = 0;
-        // batch 32 at lr 2e-3: on a CPU it buys about 1.9x the optimizer steps of batch 64 for 6% fewer images a
-        // second, the recipe that met the 20-minute quality target (docs/BENCHMARKS.md, MNIST)
+        // batch 32 at lr 2e-3: 1.9x the optimizer steps of batch 64 on a CPU (docs/BENCHMARKS.md, "Training recipe")
         public int batchSize = 32;
         public double learningRate = 2e-3;
         public double weightDecay = 0.0;
-        // 0.99 (the paper's 0.999 averages the squared gradients over ~1,000 steps, half of a 20-minute CPU run): at
-        // 1,200 steps, 89.6% of unguided samples read as their class against 86.8%, at a lower FD (docs/BENCHMARKS.md
-        // section 21; section 12 saw the same direction with another recipe). Checkpoints written before the option
-        // read 0.999 (fromJson)
+        // 0.99: 0.999 averages over half of a short CPU run (docs/BENCHMARKS.md, "Training recipe").
+        // Checkpoints written before the option read 0.999 (fromJson)
         public double adamBeta2 = 0.99;
-        // muon: at 1,200 steps, 95.0% of unguided samples read as their class against 90.6% with AdamW, at an FD below
-        // the real-digit baseline's; at the 20-minute protocol above AdamW's accuracy/FD line on both sampling seeds
-        // (99.5% / 99.6% against 99.0% / 98.8%, docs/BENCHMARKS.md section 25). Checkpoints written before the option
-        // read adamw (fromJson)
+        // muon for the hidden weight matrices, AdamW for the rest (docs/BENCHMARKS.md, "Training recipe").
+        // Checkpoints written before the option read adamw (fromJson)
         public String optimizer = "muon";
         /** Null = the default: 200, but at most a tenth of {@code steps} so short runs reach the peak rate; a run
          * bounded only by time gets {@link #TIME_BOUND_WARMUP_STEPS}, since on a CPU it may last only hundreds of steps. */
@@ -367,8 +362,7 @@ public record TrainConfig(
         /** Null = cosine (over {@code steps}, or over {@code maxMinutes} of training time when only that is set). */
         public String lrDecay = null;
         public double gradClip = 1.0;
-        // 0.995: the ramp min(decay, (1+k)/(10+k)) reaches it only after ~1,800 steps, so short CPU runs average
-        // over their last ~10%; 0.999 would make a 2,000-step run's EMA lag far behind (docs/BENCHMARKS.md)
+        // 0.995: 0.999 would make a 2,000-step run's EMA lag far behind (docs/BENCHMARKS.md, "Training recipe")
         public double emaDecay = 0.995;
         public int emaWarmupSteps = 0;
         public double labelDropout = 0.1;
@@ -378,17 +372,13 @@ public record TrainConfig(
         // v with plain L2 (no Min-SNR): see minSnrGamma
         public String objective = "v";
         public String loss = "l2";
-        // 0: Min-SNR-gamma's x0-equivalent weight min(snr, gamma) goes to 0 at high noise, where a digit's class and
-        // shape are decided; plain v loss weighs it snr + 1. At 1,200 steps: 87% of unguided samples read as their
-        // class against 69% with gamma 5 (docs/BENCHMARKS.md section 12)
+        // 0: Min-SNR weighting starves the high-noise steps (docs/BENCHMARKS.md, "Training recipe")
         public double minSnrGamma = 0.0;
-        // 2: trains the noisy steps, where a digit's class is decided, more often (median t 667 of 1000). At the
-        // 20-minute protocol it gave about 1.2 points more class accuracy at a like FD on both sampling seeds
-        // (docs/BENCHMARKS.md section 14). Checkpoints written before the option read 1 (fromJson)
+        // 2: trains the noisy steps, where a class is decided, more often (docs/BENCHMARKS.md, "Training recipe").
+        // Checkpoints written before the option read 1 (fromJson)
         public double timestepShift = 2.0;
-        // true: the same expected loss with less variance between batches. At 1,200 steps, on two training seeds, 0.7
-        // points more class accuracy unguided and guided at a like FD; at the 20-minute protocol the lowest FD of any
-        // run of this machine kind (docs/BENCHMARKS.md section 24). Checkpoints written before the option read false
+        // true: the same expected loss with less variance between batches (docs/BENCHMARKS.md, "Training recipe").
+        // Checkpoints written before the option read false
         public boolean stratifiedTimesteps = true;
         public long seed = 0;
         public int checkpointEverySteps = 500;

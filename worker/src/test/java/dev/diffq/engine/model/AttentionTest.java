@@ -18,10 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The attention block's backward pass must be a function of its inputs. With the two batched products reading
- * transposed views directly, libtorch 2.7.1 on the CPU returned a different input gradient (values up to 1e35) in
- * about 1 of 600 identical backward passes at mnist-small's attention shape (docs/BENCHMARKS.md section 20); a
- * training step with such a gradient is either skipped (infinite norm) or silently corrupts the weights. The old
- * block failed this test with 1 and 7 differing runs of 2,000.
+ * transposed views directly, libtorch 2.7.1 on the CPU now and then returned a garbage input gradient
+ * (docs/BENCHMARKS.md, "Attention backward pass"); a training step with such a gradient is either skipped
+ * (infinite norm) or silently corrupts the weights.
  */
 class AttentionTest {
     private static final int RUNS = 3000;

@@ -2,6 +2,8 @@ package dev.diffq.runtime.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.diffq.contract.SamplingProfile;
+import dev.diffq.contract.SamplingProfiles;
 import dev.diffq.contract.SpecDefaults;
 import dev.diffq.engine.sample.FrequencyGuidance;
 import dev.diffq.engine.sample.GuidanceInterval;
@@ -28,8 +30,12 @@ class SpecMappingTest {
     void withoutAWeightOutsideTheIntervalTheConditionalEstimateIsUsedThere() {
         assertEquals(new GuidanceInterval(0.5, 3, 1), map(SampleSpec.newBuilder().setGuidanceSigmaMin(0.5f)
                 .setGuidanceSigmaMax(3)).guidanceInterval());
-        // no interval at all: guidance at every step
-        assertEquals(GuidanceInterval.ALWAYS, map(SampleSpec.newBuilder()).guidanceInterval());
+        // an interval of 0,0: guidance at every step; none given: the sampling profile's
+        assertEquals(GuidanceInterval.ALWAYS, map(SampleSpec.newBuilder().setGuidanceSigmaMin(0).setGuidanceSigmaMax(0))
+                .guidanceInterval());
+        SamplingProfile fast = SamplingProfiles.get(SamplingProfiles.FAST, SamplingProfiles.DIGITS).orElseThrow();
+        assertEquals(new GuidanceInterval(fast.guidanceSigmaMin(), fast.guidanceSigmaMax()),
+                map(SampleSpec.newBuilder()).guidanceInterval());
     }
 
     @Test
@@ -41,14 +47,16 @@ class SpecMappingTest {
     }
 
     @Test
-    void frequencyGuidanceReachesTheRequestAndIsOffByDefault() {
+    void frequencyGuidanceReachesTheRequestAndIsOffAtZero() {
         assertEquals(new FrequencyGuidance(1.5, 1), map(SampleSpec.newBuilder().setGuidanceLowpassSigma(1.5f))
                 .frequencyGuidance());
         assertEquals(new FrequencyGuidance(1, 2), map(SampleSpec.newBuilder().setGuidanceLowpassSigma(1)
                 .setGuidanceHigh(2)).frequencyGuidance());
-        FrequencyGuidance none = map(SampleSpec.newBuilder()).frequencyGuidance();
+        FrequencyGuidance none = map(SampleSpec.newBuilder().setGuidanceLowpassSigma(0)).frequencyGuidance();
         assertEquals(FrequencyGuidance.OFF, none);
         assertEquals(false, none.active());
+        assertEquals(FrequencyGuidance.lowPass(SamplingProfiles.get(SamplingProfiles.FAST, SamplingProfiles.DIGITS)
+                .orElseThrow().guidanceLowpassSigma()), map(SampleSpec.newBuilder()).frequencyGuidance(), "the profile's");
     }
 
     @Test

@@ -93,6 +93,27 @@ class SpecDefaultsTest {
         assertEquals(preset.startsWith("mnist") ? 1 : 3, m.getInChannels());
     }
 
+    /** The profiles table of docs/API.md ("Sampling profiles"): one row per profile, matching {@link SamplingProfiles}. */
+    @Test
+    void profileTableMatchesTheApiDocument() throws Exception {
+        Path api = Files.exists(Path.of("../docs/API.md")) ? Path.of("../docs/API.md") : Path.of("docs/API.md");
+        // | `fast` | digits: `mnist`, other grey images | `dpmpp-2m`, 20 | 3 | 1, 4.9 | 1.5 |
+        Pattern row = Pattern.compile("\\| `([a-z]+)` \\| ([^|]+) \\| `([a-z0-9-]+)`, (\\d+) \\| ([\\d.]+) \\| ([\\d.]+), ([\\d.]+) \\| ([\\d.]+) \\|");
+        List<SamplingProfile> seen = new ArrayList<>();
+        for (String line : Files.readAllLines(api)) {
+            Matcher m = row.matcher(line.trim());
+            if (!m.matches()) {
+                continue;
+            }
+            String data = m.group(2).contains("fashion") ? SamplingProfiles.FASHION
+                    : m.group(2).startsWith("colour") ? SamplingProfiles.COLOUR : SamplingProfiles.DIGITS;
+            seen.add(new SamplingProfile(m.group(1), data, m.group(3), Integer.parseInt(m.group(4)),
+                    Float.parseFloat(m.group(5)), Float.parseFloat(m.group(6)), Float.parseFloat(m.group(7)),
+                    Float.parseFloat(m.group(8))));
+        }
+        assertEquals(SamplingProfiles.all(), seen, "the table in " + api);
+    }
+
     /** The presets table of docs/DESIGN.md ("UNet presets"): every preset's row matches {@link ModelPresets}. */
     @Test
     void presetTableMatchesUnetPresetsDocument() throws Exception {

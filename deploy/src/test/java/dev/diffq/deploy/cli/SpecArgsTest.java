@@ -80,11 +80,12 @@ class SpecArgsTest {
 
     @Test
     void sampleOptionsMapOntoTheSpec() {
-        SpecArgs.Plan p = plan("sample job-1 --checkpoint-step 500 --sampler dpmpp-2m --steps 20 --eta 0.5 --spacing leading "
+        SpecArgs.Plan p = plan("sample job-1 --checkpoint-step 500 --profile best --sampler dpmpp-2m --steps 20 --eta 0.5 --spacing leading "
                 + "--guidance 4 --classes 0-2,7 --per-class 3 --no-ema --no-clip --threshold 0.99 --gif --shard-size 16 "
                 + "--guidance-interval 0.28,5.4 --guidance-outside 1.5 --guidance-below 0 --guidance-lowpass 1.5 --guidance-high 1.2 --guide-step 400 --guide-weight 2.5 --out dir "
                 + "--key k1 --id my-job");
-        SampleSpec expected = SampleSpec.newBuilder().setCheckpointJob("job-1").setCheckpointStep(500).setSampler("dpmpp-2m")
+        SampleSpec expected = SampleSpec.newBuilder().setCheckpointJob("job-1").setCheckpointStep(500).setProfile("best")
+                .setSampler("dpmpp-2m")
                 .setSteps(20).setEta(0.5f).setSpacing("leading").setGuidance(4).addAllClasses(List.of(0, 1, 2, 7)).setPerClass(3)
                 .setUseEma(false).setClipX0(false).setDynamicThreshold(0.99f).setTrajectoryGif(true).setShardSize(16)
                 .setGuidanceSigmaMin(0.28f).setGuidanceSigmaMax(5.4f).setGuidanceOutside(1.5f).setGuidanceBelow(0)
@@ -95,6 +96,13 @@ class SpecArgsTest {
         assertEquals(Path.of("dir"), p.out().orElseThrow());
         assertEquals("k1", p.idempotencyKey().orElseThrow());
         assertEquals("my-job", p.jobId().orElseThrow());
+    }
+
+    @Test
+    void withoutSamplingOptionsTheCoordinatorFillsThemFromTheProfile() {
+        SampleSpec s = plan("sample job-1").spec().getSample();
+        assertFalse(s.hasProfile() || s.hasSampler() || s.hasSteps() || s.hasGuidance() || s.hasGuidanceSigmaMax()
+                || s.hasGuidanceLowpassSigma(), s.toString());
     }
 
     @Test
